@@ -1,0 +1,33 @@
+# Signon: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lock clean test-sqlite
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Creates the environment, migrates, creates the demo campaign and serves it with the dev mailbox.
+# SIGNON_* settings already in the environment win (a real SMTP relay, PostgreSQL, ...).
+run: $(STAMP)
+	$(BIN)/python scripts/run_demo.py
+
+# The whole suite, on SQLite, and on PostgreSQL too when SIGNON_TEST_POSTGRES_URL is set
+# (.ci/run starts a PostgreSQL server and sets it).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate the hashed lock file after changing dependencies in pyproject.toml.
+lock:
+	$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet 'uv>=0.13,<0.14'
+	.tools/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache

@@ -1,0 +1,39 @@
+"""Email addresses: validation without DNS, normalisation, and the keyed duplicate-detection key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from email_validator import EmailNotValidError, validate_email
+
+MAX_EMAIL_LENGTH = 254
+
+
+class InvalidEmail(ValueError):
+    pass
+
+
+def normalise_email(raw: str) -> str:
+    """The address as Signon stores and sends it. Raises InvalidEmail with a readable reason.
+
+    No DNS lookups: they block the request path and leak which addresses are being used.
+    """
+    if len(raw) > MAX_EMAIL_LENGTH:
+        raise InvalidEmail(f"An email address has at most {MAX_EMAIL_LENGTH} characters.")
+    try:
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidEmail(str(error)) from error
+    return checked.normalized
+
+
+def email_key(secret_key: str, email: str) -> str:
+    """One key per person: the lower-cased address under a keyed hash (HMAC-SHA256).
+
+    email-validator lower-cases only the domain; nearly every mail system treats the local part
+    case-insensitively too, so two spellings of one address count as one signer. A keyed hash,
+    not a plain one, so that a copy of the database cannot be matched against a list of addresses.
+    """
+    key = hmac.new(secret_key.encode(), b"signon.email-key.v1", hashlib.sha256).digest()
+    return hmac.new(key, email.casefold().encode(), hashlib.sha256).hexdigest()

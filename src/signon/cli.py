@@ -1,0 +1,250 @@
+"""The `signon` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TypeVar
+
+import click
+
+from signon.db import Database
+from signon.db.migrate import schema_problem, upgrade
+from signon.exports import signature_csv
+from signon.runtime import Runtime
+from signon.services.campaigns import KINDS, CampaignError, CampaignService, CampaignSpec
+from signon.services.counts import recount
+from signon.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _require_current_schema(settings: Settings) -> None:
+    problem = schema_problem(settings.database_url)
+    if problem:
+        raise click.ClickException(problem)
+
+
+def _require_mail(settings: Settings) -> None:
+    if settings.smtp_url is None and not settings.dev:
+        raise click.ClickException(
+            "SIGNON_SMTP_URL is not set: production needs an SMTP relay to send confirmation "
+            "links (the dev mailbox exists only with SIGNON_DEV=1)."
+        )
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Signon: petitions and sign-on letters, self-hosted."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Web processes.")
+@click.option(
+    "--no-mail-worker", is_flag=True, help="Do not deliver mail in-process (run `signon worker`)."
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+def serve(host: str, port: int, workers: int, no_mail_worker: bool, access_log: bool) -> None:
+    """Serve the web app (and, by default, deliver mail in the same process)."""
+    import os
+
+    import uvicorn
+
+    settings = _settings()
+    _require_current_schema(settings)
+    _require_mail(settings)
+    if no_mail_worker:
+        os.environ["SIGNON_INLINE_WORKER"] = "0"
+    click.echo(f"Signon on http://{host}:{port}/ (database: {settings.database_url.split('://')[0]})")
+    uvicorn.run(
+        "signon.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Deliver queued mail (for production with several app processes)."""
+    settings = _settings()
+    _require_current_schema(settings)
+    _require_mail(settings)
+
+    async def run() -> None:
+        runtime = Runtime.start(settings)
+        try:
+            if once:
+                report = await runtime.mail_worker.drain()
+                click.echo(f"sent {report.sent}, failed {report.failed}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await runtime.mail_worker.run_forever(stop, settings.mail_poll_seconds)
+        finally:
+            await runtime.close()
+
+    asyncio.run(run())
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest revision."""
+    settings = _settings()
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    click.echo("database schema is up to date")
+
+
+@main.group()
+def campaign() -> None:
+    """Create, list and close campaigns."""
+
+
+def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter("use ISO 8601, for example 2026-12-31T23:59+01:00") from error
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a time zone, for example 2026-12-31T23:59+01:00 or …Z")
+    return parsed
+
+
+@campaign.command("create")
+@click.option("--slug", required=True, help="The address: /c/SLUG.")
+@click.option("--title", required=True)
+@click.option("--statement-file", required=True, type=click.File("r", encoding="utf-8"),
+              help="Markdown file with the statement ('-' reads standard input).")
+@click.option("--kind", type=click.Choice(KINDS), default="petition", show_default=True)
+@click.option("--goal", type=click.IntRange(min=1))
+@click.option("--deadline", callback=_parse_deadline, help="ISO 8601 with a time zone.")
+@click.option("--ask-location", is_flag=True, help="Ask signers for city and country.")
+@click.option("--ask-comment", is_flag=True, help="Ask signers for a comment.")
+@click.option("--individuals-only", is_flag=True, help="Organizations may not sign.")
+@click.option("--draft", is_flag=True, help="Create it unpublished.")
+def campaign_create(
+    slug: str, title: str, statement_file: IO[str], kind: str, goal: int | None,
+    deadline: datetime | None, ask_location: bool, ask_comment: bool,
+    individuals_only: bool, draft: bool,
+) -> None:
+    """Create a campaign."""
+    spec = CampaignSpec(
+        slug=slug, title=title, statement_md=statement_file.read(), kind=kind,
+        status="draft" if draft else "open", goal=goal, deadline=deadline,
+        ask_location=ask_location, ask_comment=ask_comment,
+        allow_organizations=not individuals_only,
+    )
+    settings = _settings()
+    try:
+        created = _with_db(settings, lambda db: CampaignService(db).create(spec))
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {created.slug} ({created.status}): {settings.base_url}/c/{created.slug}")
+
+
+@campaign.command("list")
+def campaign_list() -> None:
+    """List campaigns with their counts."""
+    campaigns = _with_db(_settings(), lambda db: CampaignService(db).list_all())
+    for item in campaigns:
+        click.echo(
+            f"{item.slug}\t{item.status}\t{item.kind}\t{item.individuals} individuals\t"
+            f"{item.organizations} organizations\t{item.title}"
+        )
+
+
+@campaign.command("close")
+@click.argument("slug")
+def campaign_close(slug: str) -> None:
+    """Close a campaign: it stops taking signatures, its page and lists stay."""
+    try:
+        closed = _with_db(_settings(), lambda db: CampaignService(db).set_status(slug, "closed"))
+    except CampaignError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"closed {closed.slug}")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export(slug: str, output: Path | None) -> None:
+    """Export every confirmed signature of a campaign as CSV (contains personal data)."""
+
+    async def run(db: Database) -> None:
+        found = await CampaignService(db).get(slug)
+        if found is None:
+            raise click.ClickException(f"there is no campaign with the slug {slug!r}")
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            async for chunk in signature_csv(db, found.id):
+                target.write(chunk)
+        finally:
+            if output:
+                target.close()
+            else:
+                target.flush()
+
+    _with_db(_settings(), run)
+    if output:
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.command("recount")
+@click.argument("slug", required=False)
+def recount_command(slug: str | None) -> None:
+    """Repair the signature counters of every campaign (or one) from the signatures."""
+    results = _with_db(_settings(), lambda db: recount(db, slug))
+    if slug and not results:
+        raise click.ClickException(f"there is no campaign with the slug {slug!r}")
+    for result in results:
+        state = "repaired" if result.changed else "correct"
+        click.echo(f"{result.slug}: {result.individuals} individuals, "
+                   f"{result.organizations} organizations ({state})")

@@ -1,0 +1,3 @@
+from signon.db.engine import Database
+
+__all__ = ["Database"]

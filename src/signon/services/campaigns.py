@@ -1,0 +1,172 @@
+"""Campaigns: creating, listing, closing, and the read-only view the public pages use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from signon.db import Database
+from signon.db.models import Campaign, utcnow
+from signon.forms import FormOptions
+from signon.markdown import render_markdown
+
+KINDS = ("petition", "letter")
+STATUSES = ("draft", "open", "closed")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+
+class CampaignError(ValueError):
+    """A campaign cannot be created or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    slug: str
+    title: str
+    statement_md: str
+    kind: str = "petition"
+    status: str = "open"
+    goal: int | None = None
+    deadline: datetime | None = None
+    ask_location: bool = False
+    ask_comment: bool = False
+    allow_organizations: bool = True
+
+    def problems(self) -> list[str]:
+        found = []
+        if not SLUG_PATTERN.match(self.slug):
+            found.append("the slug must be 1-80 lower-case letters, digits and dashes")
+        if not self.title.strip() or len(self.title) > 200:
+            found.append("the title must be 1-200 characters")
+        if not self.statement_md.strip():
+            found.append("the statement must not be empty")
+        if self.kind not in KINDS:
+            found.append(f"the kind must be one of {', '.join(KINDS)}")
+        if self.status not in STATUSES:
+            found.append(f"the status must be one of {', '.join(STATUSES)}")
+        if self.goal is not None and self.goal < 1:
+            found.append("the goal must be a positive number")
+        if self.deadline is not None and self.deadline.tzinfo is None:
+            found.append("the deadline must carry a time zone")
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignView:
+    """What the public pages and the API know of a campaign."""
+
+    id: int
+    slug: str
+    title: str
+    statement_html: str
+    kind: str
+    status: str
+    goal: int | None
+    deadline: datetime | None
+    form_options: FormOptions
+    individuals: int
+    organizations: int
+
+    @property
+    def total(self) -> int:
+        return self.individuals + self.organizations
+
+    def effective_status(self, now: datetime) -> str:
+        """A campaign past its deadline is closed, whatever its stored status says."""
+        if self.status == "open" and self.deadline is not None and now >= self.deadline:
+            return "closed"
+        return self.status
+
+    def accepts_signatures(self, now: datetime) -> bool:
+        return self.effective_status(now) == "open"
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.goal:
+            return None
+        return min(100, self.total * 100 // self.goal)
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignView:
+        return cls(
+            id=campaign.id,
+            slug=campaign.slug,
+            title=campaign.title,
+            statement_html=campaign.statement_html,
+            kind=campaign.kind,
+            status=campaign.status,
+            goal=campaign.goal,
+            deadline=campaign.deadline,
+            form_options=FormOptions(
+                ask_location=campaign.ask_location,
+                ask_comment=campaign.ask_comment,
+                allow_organizations=campaign.allow_organizations,
+            ),
+            individuals=campaign.individuals_count,
+            organizations=campaign.organizations_count,
+        )
+
+
+class CampaignService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, spec: CampaignSpec) -> CampaignView:
+        if problems := spec.problems():
+            raise CampaignError("; ".join(problems))
+        campaign = Campaign(
+            slug=spec.slug,
+            title=spec.title.strip(),
+            statement_md=spec.statement_md,
+            statement_html=render_markdown(spec.statement_md),
+            kind=spec.kind,
+            status=spec.status,
+            goal=spec.goal,
+            deadline=spec.deadline,
+            ask_location=spec.ask_location,
+            ask_comment=spec.ask_comment,
+            allow_organizations=spec.allow_organizations,
+            individuals_count=0,
+            organizations_count=0,
+        )
+        try:
+            async with self.db.write() as session:
+                session.add(campaign)
+        except IntegrityError as error:
+            raise CampaignError(f"a campaign with the slug {spec.slug!r} already exists") from error
+        return CampaignView.of(campaign)
+
+    async def get(self, slug: str) -> CampaignView | None:
+        async with self.db.read() as session:
+            campaign = await session.scalar(select(Campaign).where(Campaign.slug == slug))
+            return CampaignView.of(campaign) if campaign else None
+
+    async def get_published(self, slug: str) -> CampaignView | None:
+        """A campaign the public may see: anything but a draft."""
+        if len(slug) > 80:
+            return None
+        campaign = await self.get(slug)
+        return campaign if campaign and campaign.status != "draft" else None
+
+    async def list_all(self) -> list[CampaignView]:
+        async with self.db.read() as session:
+            rows = await session.scalars(select(Campaign).order_by(Campaign.created_at, Campaign.id))
+            return [CampaignView.of(row) for row in rows]
+
+    async def set_status(self, slug: str, status: str) -> CampaignView:
+        if status not in STATUSES:
+            raise CampaignError(f"the status must be one of {', '.join(STATUSES)}")
+        async with self.db.write() as session:
+            campaign = await session.scalar(
+                update(Campaign)
+                .where(Campaign.slug == slug)
+                .values(status=status, updated_at=utcnow())
+                .returning(Campaign)
+            )
+            if campaign is None:
+                raise CampaignError(f"there is no campaign with the slug {slug!r}")
+            return CampaignView.of(campaign)

@@ -1,0 +1,106 @@
+"""Public endorser lists: only confirmed signatures whose owners chose to be listed, by keyset."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from signon.db import Database
+from signon.db.models import Signature
+
+PAGE_SIZE = 50
+MAX_ID = 2**63 - 1
+_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,19})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Endorser:
+    """Exactly what the public may see of one signature; nothing else leaves the service."""
+
+    type: str
+    name: str
+    website: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndorserPage:
+    items: list[Endorser]
+    next_cursor: str | None
+
+
+def encode_cursor(confirmed_at: datetime, signature_id: int) -> str:
+    return f"{(confirmed_at - _EPOCH) // _MICROSECOND}-{signature_id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    match = _CURSOR.match(cursor)
+    if not match:
+        raise BadCursor(cursor)
+    try:
+        when = _EPOCH + int(match[1]) * _MICROSECOND
+    except OverflowError as error:
+        raise BadCursor(cursor) from error
+    signature_id = int(match[2])
+    if signature_id > MAX_ID:
+        raise BadCursor(cursor)
+    return when, signature_id
+
+
+def public_endorser(signature_type: str, name: str, organization: str | None,
+                    website: str | None, city: str | None, country: str | None) -> Endorser:
+    if signature_type == "organization":
+        # The organization is listed; the contact person who signed for it never is.
+        return Endorser(type="organization", name=organization or "", website=website,
+                        city=city, country=country)
+    return Endorser(type="individual", name=name, city=city, country=country)
+
+
+class EndorserService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(
+        self, campaign_id: int, signer_type: str, cursor: str | None = None, limit: int = PAGE_SIZE
+    ) -> EndorserPage:
+        query = (
+            select(
+                Signature.id, Signature.signer_type, Signature.name, Signature.organization,
+                Signature.website, Signature.city, Signature.country, Signature.confirmed_at,
+            )
+            .where(
+                Signature.campaign_id == campaign_id,
+                Signature.signer_type == signer_type,
+                Signature.listed.is_(True),
+            )
+            .order_by(Signature.confirmed_at.desc(), Signature.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor:
+            after_time, after_id = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    Signature.confirmed_at < after_time,
+                    and_(Signature.confirmed_at == after_time, Signature.id < after_id),
+                )
+            )
+        async with self.db.read() as session:
+            rows = (await session.execute(query)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [
+            public_endorser(r.signer_type, r.name, r.organization, r.website, r.city, r.country)
+            for r in rows
+        ]
+        next_cursor = encode_cursor(rows[-1].confirmed_at, rows[-1].id) if more else None
+        return EndorserPage(items=items, next_cursor=next_cursor)

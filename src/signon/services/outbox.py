@@ -1,0 +1,170 @@
+"""The outbox: mail is queued in the database with what caused it, and delivered by a worker.
+
+Delivery never holds a database transaction open while talking to SMTP: a batch is claimed
+(leased) in one short transaction, sent with no transaction open, and the outcome recorded in
+another. A message leaves the table only once the server accepted it; a failure keeps it queued
+with a growing delay, so nothing is lost while the SMTP server is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signon.db import Database
+from signon.db.models import OutboxMessage, utcnow
+from signon.mail import MailTransport, OutgoingMail, build_message
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min, … capped at an hour."""
+    return min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** max(0, attempts - 1)))
+
+
+def enqueue(
+    session: AsyncSession, mail: OutgoingMail, *, kind: str, signature_id: int | None = None
+) -> None:
+    """Queue a message inside the caller's transaction: it exists exactly if that commits."""
+    now = utcnow()
+    session.add(
+        OutboxMessage(
+            kind=kind,
+            to_address=mail.to_address,
+            subject=mail.subject,
+            body_text=mail.body_text,
+            signature_id=signature_id,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    mail: OutgoingMail
+    attempts: int
+
+
+class OutboxWorker:
+    def __init__(
+        self, db: Database, transport: MailTransport, mail_from: str, batch_size: int = 50
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.mail_from = mail_from
+        self.batch_size = batch_size
+
+    async def _claim(self, now: datetime) -> list[_Claimed]:
+        async with self.db.write() as session:
+            due = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.next_attempt_at <= now)
+                .where(or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(self.batch_size)
+            )
+            if not self.db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises claimers
+                due = due.with_for_update(skip_locked=True)
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
+            rows = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(locked_until=now + LEASE)
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.to_address,
+                    OutboxMessage.subject,
+                    OutboxMessage.body_text,
+                    OutboxMessage.attempts,
+                )
+            )
+            return [
+                _Claimed(row.id, OutgoingMail(row.to_address, row.subject, row.body_text), row.attempts)
+                for row in rows
+            ]
+
+    async def run_once(self) -> DeliveryReport:
+        """Deliver one batch of due messages. Returns what happened; raises nothing for SMTP."""
+        claimed = await self._claim(utcnow())
+        if not claimed:
+            return DeliveryReport()
+        sent: list[int] = []
+        failures: dict[int, str] = {}
+        try:
+            async with self.transport.connection() as send:
+                for item in claimed:
+                    try:
+                        await send(build_message(item.mail, self.mail_from))
+                        sent.append(item.id)
+                    except Exception as error:  # noqa: BLE001 - any failure keeps it queued
+                        failures[item.id] = f"{type(error).__name__}: {error}"
+        except Exception as error:  # noqa: BLE001 - the server is unreachable: retry them all
+            reason = f"{type(error).__name__}: {error}"
+            failures.update({item.id: reason for item in claimed if item.id not in sent})
+        await self._record(claimed, sent, failures)
+        if failures:
+            log.warning("mail: %d sent, %d failed (%s)", len(sent), len(failures), next(iter(failures.values())))
+        return DeliveryReport(sent=len(sent), failed=len(failures))
+
+    async def _record(self, claimed: list[_Claimed], sent: list[int], failures: dict[int, str]) -> None:
+        now = utcnow()
+        attempts = {item.id: item.attempts for item in claimed}
+        async with self.db.write() as session:
+            if sent:
+                await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(sent)))
+            for message_id, reason in failures.items():
+                tries = attempts[message_id] + 1
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id)
+                    .values(
+                        attempts=tries,
+                        last_error=reason[:1000],
+                        locked_until=None,
+                        next_attempt_at=now + backoff(tries),
+                    )
+                )
+
+    async def drain(self) -> DeliveryReport:
+        """Deliver batches until nothing is due now (used by tests and `signon worker --once`)."""
+        sent = failed = 0
+        while True:
+            report = await self.run_once()
+            sent, failed = sent + report.sent, failed + report.failed
+            if report.sent + report.failed < self.batch_size or report.failed:
+                return DeliveryReport(sent=sent, failed=failed)
+
+    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+        log.info("mail worker started")
+        while not stop.is_set():
+            try:
+                report = await self.run_once()
+            except Exception:  # the database may be briefly unavailable: log and keep going
+                log.exception("mail worker: delivery round failed")
+                report = DeliveryReport()
+            if report.sent + report.failed < self.batch_size:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                except TimeoutError:
+                    pass
+        log.info("mail worker stopped")

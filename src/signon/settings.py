@@ -1,0 +1,144 @@
+"""Settings: frozen, read once from SIGNON_* environment variables and an optional TOML file.
+
+Environment variables win over the file. Production (SIGNON_DEV unset) refuses to start without a
+real SIGNON_SECRET_KEY; dev mode keeps a generated key in the data directory instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "signon.toml"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    secret_key: str
+    data_dir: Path
+    database_url: str
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    mail_from: str = "Signon <signon@localhost>"
+    dev: bool = False
+    confirm_token_max_age: timedelta = timedelta(days=7)
+    max_emails_per_signature: int = 5
+    max_body_bytes: int = 64 * 1024
+    inline_worker: bool = True
+    mail_batch_size: int = 50
+    mail_poll_seconds: float = 1.0
+    templates_dir: Path = field(default=PROJECT_ROOT / "templates")
+    static_dir: Path = field(default=PROJECT_ROOT / "static")
+    migrations_dir: Path = field(default=PROJECT_ROOT / "migrations")
+
+    @property
+    def mailbox_dir(self) -> Path:
+        """Where the dev mailbox keeps messages when no SMTP server is configured."""
+        return self.data_dir / "mailbox"
+
+    @property
+    def uses_dev_mailbox(self) -> bool:
+        return self.smtp_url is None
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _truthy(value: str | bool | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain forms operators type and pick the async drivers Signon runs on."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
+        return url
+    raise SettingsError(
+        "SIGNON_DATABASE_URL must be a sqlite:///PATH or postgresql://USER:PASS@HOST/DB URL"
+    )
+
+
+def _read_config_file(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return {f"SIGNON_{key.upper()}": value for key, value in data.items()}
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """Read, or create once, the local secret used by the embedded default."""
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, config_file: Path | None = None
+) -> Settings:
+    env = dict(os.environ if env is None else env)
+    config_path = Path(env["SIGNON_CONFIG"]) if env.get("SIGNON_CONFIG") else DEFAULT_CONFIG_FILE
+    values: dict[str, Any] = _read_config_file(config_file or config_path)
+    values.update({k: v for k, v in env.items() if k.startswith("SIGNON_")})
+
+    dev = _truthy(values.get("SIGNON_DEV"))
+    data_dir = Path(str(values.get("SIGNON_DATA_DIR") or "data")).expanduser().resolve()
+    database_url = normalise_database_url(
+        str(values.get("SIGNON_DATABASE_URL") or f"sqlite:///{data_dir / 'signon.db'}")
+    )
+
+    secret = str(values.get("SIGNON_SECRET_KEY") or "")
+    if not secret:
+        if not dev:
+            raise SettingsError(
+                "SIGNON_SECRET_KEY is not set. Production needs a long random secret "
+                "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'); "
+                "for local development set SIGNON_DEV=1 to use a generated one."
+            )
+        secret = _dev_secret(data_dir)
+    if len(secret) < MIN_SECRET_LENGTH and not dev:
+        raise SettingsError(f"SIGNON_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+
+    try:
+        token_days = float(values.get("SIGNON_CONFIRM_TOKEN_DAYS") or 7)
+        max_body = int(values.get("SIGNON_MAX_BODY_BYTES") or 64 * 1024)
+    except ValueError as error:
+        raise SettingsError(f"a numeric SIGNON_* setting is not a number: {error}") from error
+
+    return Settings(
+        secret_key=secret,
+        data_dir=data_dir,
+        database_url=database_url,
+        base_url=str(values.get("SIGNON_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        smtp_url=str(values["SIGNON_SMTP_URL"]) if values.get("SIGNON_SMTP_URL") else None,
+        mail_from=str(values.get("SIGNON_MAIL_FROM") or "Signon <signon@localhost>"),
+        dev=dev,
+        confirm_token_max_age=timedelta(days=token_days),
+        max_body_bytes=max_body,
+        inline_worker=_truthy(values.get("SIGNON_INLINE_WORKER", "1")),
+    )

@@ -1,0 +1,47 @@
+"""Every error becomes a friendly page (or JSON under /api), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "We could not understand this request.",
+    404: "There is nothing at this address.",
+    405: "This address does not take that kind of request.",
+    413: "What you sent is too large. Please shorten it and try again.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
+}
+
+
+class BadRequest(HTTPException):
+    status_code = HTTP_400_BAD_REQUEST
+
+
+def _respond(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return Response({"error": message, "status": status}, status_code=status)
+    return Template("error.html", context={"status": status, "message": message}, status_code=status)
+
+
+def http_error(request: Request, error: HTTPException) -> Response:
+    status = error.status_code
+    # Litestar's own validation messages can echo input; show our plain wording instead.
+    message = error.detail if isinstance(error, BadRequest) else MESSAGES.get(status, MESSAGES[400])
+    return _respond(request, status, message)
+
+
+def server_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, MESSAGES[500])
+
+
+def exception_handlers() -> dict:
+    return {HTTPException: http_error, Exception: server_error}
