@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from signon.db.models import utcnow
 from signon.runtime import Runtime
@@ -40,7 +40,7 @@ class ApiController(Controller):
         self,
         slug: FromPath[str],
         runtime: NamedDependency[Runtime],
-        signer_type: Annotated[str, Parameter(query="type")] = "individual",
+        signer_type: Annotated[str, QueryParameter(name="type")] = "individual",
         cursor: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         campaign = await campaign_or_404(runtime, slug)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, Parameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from signon.db.models import utcnow
@@ -104,7 +104,7 @@ class PublicController(Controller):
         self,
         slug: FromPath[str],
         runtime: NamedDependency[Runtime],
-        signer_type: Annotated[str, Parameter(query="type")] = "individual",
+        signer_type: Annotated[str, QueryParameter(name="type")] = "individual",
         cursor: FromQuery[str | None] = None,
     ) -> Template:
         campaign = await campaign_or_404(runtime, slug)

@@ -1,0 +1,167 @@
+"""Test helpers that talk to real things: an SMTP sink, PostgreSQL housekeeping, mail delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from typing import TypeVar
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from signon.db.models import Base
+from signon.runtime import Runtime
+from signon.services.outbox import DeliveryReport
+from signon.settings import Settings
+
+T = TypeVar("T")
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[A-Za-z0-9_.\-]+")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives. Can go down."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._collector = _Collector()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._collector.lock:
+            return list(self._collector.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if str(m["To"]).lower() == address.lower()]
+
+
+def body_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def confirm_link(message: EmailMessage) -> str:
+    match = CONFIRM_LINK.search(body_of(message))
+    assert match, f"no confirmation link in: {body_of(message)!r}"
+    return match[0]
+
+
+def confirm_path(message: EmailMessage) -> str:
+    return "/confirm/" + confirm_link(message).rsplit("/confirm/", 1)[1]
+
+
+def run_with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run service code in its own event loop with its own engine (the app's stays untouched)."""
+
+    async def run() -> T:
+        runtime = Runtime.start(settings)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
+
+
+def deliver_mail(settings: Settings) -> DeliveryReport:
+    return run_with_runtime(settings, lambda runtime: runtime.mail_worker.drain())
+
+
+def _run_sql(url: str, statements: list[str]) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                for statement in statements:
+                    await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def reset_postgres_schema(url: str) -> None:
+    _run_sql(url, ["DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public"])
+
+
+def truncate_postgres_tables(url: str) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    _run_sql(url, [f"TRUNCATE {tables} RESTART IDENTITY CASCADE"])
+
+
+def make_campaign(settings: Settings, **overrides: object):  # type: ignore[no-untyped-def]
+    from signon.services.campaigns import CampaignSpec
+
+    fields: dict[str, object] = {
+        "slug": "free-them",
+        "title": "Free them all",
+        "statement_md": "We call for **justice**.",
+        "ask_location": True,
+        "ask_comment": True,
+        "goal": 100,
+    }
+    fields.update(overrides)
+    spec = CampaignSpec(**fields)  # type: ignore[arg-type]
+    return run_with_runtime(settings, lambda runtime: runtime.campaigns.create(spec))
+
+
+def individual_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "signer_type": "individual",
+        "name": "Ana Lima",
+        "email": "ana@example.org",
+        "city": "Porto",
+        "country": "Portugal",
+        "display": "public",
+    }
+    form.update(overrides)
+    return form
+
+
+def organization_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "signer_type": "organization",
+        "name": "Joan Contact",
+        "email": "joan@riverfriends.example.org",
+        "organization": "Friends of the River",
+        "website": "riverfriends.example.org",
+        "role": "Coordinator",
+        "display": "public",
+    }
+    form.update(overrides)
+    return form
