@@ -8,6 +8,7 @@ where a missing PostgreSQL is an error.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -20,11 +21,13 @@ from litestar.testing import TestClient
 from signon.app import create_app
 from signon.db.migrate import upgrade
 from signon.settings import Settings, normalise_database_url
-from tests.support import SmtpSink, reset_postgres_schema, truncate_postgres_tables
+from tests.support import SmtpSink, in_own_thread, reset_postgres_schema, truncate_postgres_tables
 
 POSTGRES_URL = os.environ.get("SIGNON_TEST_POSTGRES_URL")
 ON_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,10 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             pytest.skip("PostgreSQL not configured (set SIGNON_TEST_POSTGRES_URL)")
         url = normalise_database_url(POSTGRES_URL)
         reset_postgres_schema(url)
-        upgrade(url)
+        in_own_thread(lambda: upgrade(url))
         return Backend("postgresql", url)
     template = tmp_path_factory.mktemp("sqlite-template") / "signon.db"
-    upgrade(f"sqlite+aiosqlite:///{template}")
+    in_own_thread(lambda: upgrade(f"sqlite+aiosqlite:///{template}"))
     return Backend("sqlite", f"sqlite+aiosqlite:///{template}", template)
 
 

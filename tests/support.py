@@ -9,6 +9,8 @@ import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from email.message import EmailMessage
 from typing import TypeVar
 
@@ -35,8 +37,20 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.refused: set[str] = set()
+        self.hold: threading.Event | None = None  # when set, DATA waits until it is released
+        self.receiving = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address.lower() in self.refused:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.receiving.set()
+        if self.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -59,6 +73,18 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def refuse(self, address: str) -> None:
+        self._collector.refused.add(address.lower())
+
+    def hold_deliveries(self) -> threading.Event:
+        """Make DATA wait until the returned event is set; `receiving` tells when one is waiting."""
+        self._collector.hold = threading.Event()
+        return self._collector.hold
+
+    @property
+    def receiving(self) -> threading.Event:
+        return self._collector.receiving
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -85,6 +111,20 @@ def confirm_path(message: EmailMessage) -> str:
     return "/confirm/" + confirm_link(message).rsplit("/confirm/", 1)[1]
 
 
+def in_own_thread(function: Callable[[], T]) -> T:
+    """Run blocking code that starts its own event loop (asyncio.run) on a fresh thread.
+
+    Playwright's sync API keeps an event loop running on the main thread, where asyncio.run
+    is refused; a thread of its own works with or without a browser.
+    """
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function).result()
+
+
+def run_async(work: Callable[[], Awaitable[T]]) -> T:
+    return in_own_thread(lambda: asyncio.run(work()))  # type: ignore[arg-type]
+
+
 def run_with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
     """Run service code in its own event loop with its own engine (the app's stays untouched)."""
 
@@ -95,11 +135,11 @@ def run_with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]
         finally:
             await runtime.close()
 
-    return asyncio.run(run())
+    return run_async(run)
 
 
-def deliver_mail(settings: Settings) -> DeliveryReport:
-    return run_with_runtime(settings, lambda runtime: runtime.mail_worker.drain())
+def deliver_mail(settings: Settings, now: datetime | None = None) -> DeliveryReport:
+    return run_with_runtime(settings, lambda runtime: runtime.mail_worker.drain(now))
 
 
 def _run_sql(url: str, statements: list[str]) -> None:
@@ -112,7 +152,7 @@ def _run_sql(url: str, statements: list[str]) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def reset_postgres_schema(url: str) -> None:

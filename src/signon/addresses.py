@@ -36,4 +36,4 @@ def email_key(secret_key: str, email: str) -> str:
     not a plain one, so that a copy of the database cannot be matched against a list of addresses.
     """
     key = hmac.new(secret_key.encode(), b"signon.email-key.v1", hashlib.sha256).digest()
-    return hmac.new(key, email.casefold().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()

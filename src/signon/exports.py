@@ -41,7 +41,9 @@ def safe_cell(value: object) -> str:
 
 def csv_text(rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Quoting every cell keeps a ";" inside a cell from starting a new one in spreadsheets
+    # that split on semicolons.
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 

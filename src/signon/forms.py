@@ -27,6 +27,7 @@ FORM_FIELDS = (
 )
 # Bidirectional overrides and isolates can make a listed name read as something else.
 _FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +80,22 @@ def _text_problem(value: str, *, multiline: bool) -> str | None:
 
 
 def normalise_website(raw: str) -> str | None:
-    """Return an http(s) URL with a plausible host, or None if it cannot be one."""
+    """An http(s) URL whose host is a real domain name, or None if it cannot be one.
+
+    A scheme is added when missing. User information (`user@host`) is refused: a listed link
+    must not read as one site while leading to another.
+    """
     candidate = raw if "://" in raw else "https://" + raw
     try:
         parts = urlsplit(candidate)
-    except ValueError:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
         return None
-    host = parts.hostname or ""
-    if parts.scheme not in {"http", "https"} or "." not in host or " " in candidate:
+    if parts.scheme not in {"http", "https"} or "@" in parts.netloc or any(c.isspace() for c in candidate):
+        return None
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
         return None
     return candidate
 
@@ -131,6 +140,8 @@ def parse_sign_form(raw: Mapping[str, str], options: FormOptions) -> FormResult:
         website = normalise_website(website)
         if website is None:
             check.errors["website"] = "Please enter a web address such as example.org."
+        elif len(website) > MAX_LENGTHS["website"]:
+            check.errors["website"] = f"Please keep this under {MAX_LENGTHS['website']} characters."
     role = check.text("role", required=False, label="your role")
     city = country = comment = None
     if options.ask_location:

@@ -80,8 +80,11 @@ def normalise_database_url(url: str) -> str:
 def _read_config_file(path: Path | None) -> dict[str, Any]:
     if path is None or not path.exists():
         return {}
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"cannot read the configuration file {path}: {error}") from error
     return {f"SIGNON_{key.upper()}": value for key, value in data.items()}
 
 
@@ -89,13 +92,29 @@ def _dev_secret(data_dir: Path) -> str:
     """Read, or create once, the local secret used by the embedded default."""
     key_file = data_dir / "secret_key"
     if key_file.exists():
-        return key_file.read_text().strip()
+        secret = key_file.read_text().strip()
+        if len(secret) >= MIN_SECRET_LENGTH:
+            return secret
+        key_file.unlink()  # empty or truncated: make a proper one
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secret + "\n")
     return secret
+
+
+def _number(
+    values: Mapping[str, Any], name: str, default: float, kind: type, low: float, high: float
+) -> float:
+    raw = values.get(name)
+    try:
+        number = kind(raw) if raw not in (None, "") else default
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"{name} is not a number: {raw!r}") from error
+    if not low <= number <= high:  # also refuses nan and infinities
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
+    return number
 
 
 def load_settings(
@@ -124,11 +143,8 @@ def load_settings(
     if len(secret) < MIN_SECRET_LENGTH and not dev:
         raise SettingsError(f"SIGNON_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
 
-    try:
-        token_days = float(values.get("SIGNON_CONFIRM_TOKEN_DAYS") or 7)
-        max_body = int(values.get("SIGNON_MAX_BODY_BYTES") or 64 * 1024)
-    except ValueError as error:
-        raise SettingsError(f"a numeric SIGNON_* setting is not a number: {error}") from error
+    token_days = _number(values, "SIGNON_CONFIRM_TOKEN_DAYS", 7, float, 1 / 24, 365)
+    max_body = int(_number(values, "SIGNON_MAX_BODY_BYTES", 64 * 1024, int, 1024, 10_000_000))
 
     return Settings(
         secret_key=secret,

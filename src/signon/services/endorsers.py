@@ -13,7 +13,7 @@ from signon.db.models import Signature
 
 PAGE_SIZE = 50
 MAX_ID = 2**63 - 1
-_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,19})$")
+_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,19})")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -44,7 +44,7 @@ def encode_cursor(confirmed_at: datetime, signature_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    match = _CURSOR.match(cursor)
+    match = _CURSOR.fullmatch(cursor)
     if not match:
         raise BadCursor(cursor)
     try:

@@ -103,9 +103,9 @@ class OutboxWorker:
                 for row in rows
             ]
 
-    async def run_once(self) -> DeliveryReport:
-        """Deliver one batch of due messages. Returns what happened; raises nothing for SMTP."""
-        claimed = await self._claim(utcnow())
+    async def run_once(self, now: datetime | None = None) -> DeliveryReport:
+        """Deliver one batch of messages due by `now`. Raises nothing for SMTP failures."""
+        claimed = await self._claim(now or utcnow())
         if not claimed:
             return DeliveryReport()
         sent: list[int] = []
@@ -145,11 +145,11 @@ class OutboxWorker:
                     )
                 )
 
-    async def drain(self) -> DeliveryReport:
-        """Deliver batches until nothing is due now (used by tests and `signon worker --once`)."""
+    async def drain(self, now: datetime | None = None) -> DeliveryReport:
+        """Deliver batches until nothing is due (`signon worker --once`, tests)."""
         sent = failed = 0
         while True:
-            report = await self.run_once()
+            report = await self.run_once(now)
             sent, failed = sent + report.sent, failed + report.failed
             if report.sent + report.failed < self.batch_size or report.failed:
                 return DeliveryReport(sent=sent, failed=failed)

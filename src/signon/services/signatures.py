@@ -90,7 +90,9 @@ class SignatureService:
         if status is None or not campaign.accepts_signatures(now) or status != "open":
             raise CampaignClosed(campaign.slug)
         existing = await session.scalar(
-            select(Signature).where(Signature.campaign_id == campaign.id, Signature.email_key == key)
+            select(Signature)
+            .where(Signature.campaign_id == campaign.id, Signature.email_key == key)
+            .with_for_update()  # the mail cap is read-modify-write (SQLite's BEGIN IMMEDIATE suffices)
         )
         if existing is None:
             signature = Signature(
@@ -222,6 +224,7 @@ class SignatureService:
                     select(Signature, Campaign)
                     .join(Campaign, Campaign.id == Signature.campaign_id)
                     .where(Signature.token_nonce == check.nonce, Signature.status == "pending")
+                    .with_for_update(of=Signature)
                 )
             ).first()
             if row is None:

@@ -55,10 +55,10 @@ class DevMailboxController(Controller):
             )
         return Template("dev_mailbox.html", context={"entries": entries})
 
-    @get("/{name:str}", name="dev_message")
-    async def message(self, name: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
-        path = runtime.settings.mailbox_dir / name
-        if not _MESSAGE_NAME.match(name) or not path.exists():
+    @get("/{file:str}", name="dev_message")
+    async def message(self, file: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
+        path = runtime.settings.mailbox_dir / file
+        if not _MESSAGE_NAME.match(file) or not path.exists():
             raise NotFoundException()
         message = _read(path)
         body = message.get_body(preferencelist=("plain",))

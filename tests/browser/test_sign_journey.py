@@ -1,0 +1,83 @@
+"""A person signs on a phone-sized screen, finds the mail, confirms and sees themself listed."""
+
+from __future__ import annotations
+
+import time
+
+from signon.settings import Settings
+from tests.browser.conftest import ARTIFACTS, LiveServer, shot
+from tests.support import SmtpSink, confirm_link, make_campaign
+
+
+def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if messages := smtp.to(address):
+            return messages[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no mail for {address}")
+
+
+def test_individual_signs_confirms_and_appears(
+    page, live_server: LiveServer, live_settings: Settings, smtp_server: SmtpSink
+) -> None:  # type: ignore[no-untyped-def]
+    make_campaign(live_settings)
+    page.goto(f"{live_server.url}/c/free-them")
+    shot(page, "1-campaign")
+    assert page.locator("#organization").is_hidden(), "organization fields hidden for individuals"
+
+    page.get_by_label("Your name").fill("Maya Okafor")
+    page.get_by_label("Your email address").fill("maya@example.org")
+    page.get_by_label("City").fill("Leeds")
+    page.get_by_label("List my name (or my organization's name) publicly").check()
+    page.get_by_role("button", name="Sign").click()
+    page.wait_for_url("**/check-email")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    shot(page, "2-check-email")
+
+    link = confirm_link(wait_for_mail(smtp_server, "maya@example.org"))
+    page.goto(link)
+    assert page.get_by_text("Maya Okafor").is_visible()
+    shot(page, "3-confirm")
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", name="Thank you: your signature is confirmed").is_visible()
+    shot(page, "4-confirmed")
+
+    page.get_by_role("link", name="See the campaign").click()
+    assert page.locator(".counts .total strong").inner_text() == "1"
+    assert page.locator(".endorser-list").get_by_text("Maya Okafor").is_visible()
+    shot(page, "5-listed")
+
+
+def test_organization_form_without_javascript_keeps_input_on_errors(
+    browser, live_server: LiveServer, live_settings: Settings, smtp_server: SmtpSink
+) -> None:  # type: ignore[no-untyped-def]
+    make_campaign(live_settings)
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.artifacts_dir = ARTIFACTS / "organization-no-js"
+    try:
+        page.goto(f"{live_server.url}/c/free-them")
+        page.get_by_label("on behalf of an organization").check()
+        assert page.locator("#organization").is_visible(), "organization fields appear, no JS"
+        page.get_by_label("Organization name").fill("Tenants Union")
+        page.get_by_label("Your name").fill("Sam Ortiz")
+        page.get_by_label("Your email address").fill("sam@tenants")  # no dot in the domain
+        page.get_by_label("Count my signature, but do not show any name").check()
+        page.get_by_role("button", name="Sign").click()
+        shot(page, "1-error")
+        assert page.locator("#email-error").is_visible()
+        assert page.get_by_label("Organization name").input_value() == "Tenants Union"
+        assert page.get_by_label("Your name").input_value() == "Sam Ortiz"
+        page.get_by_label("Your email address").fill("sam@tenants.example.org")
+        page.get_by_role("button", name="Sign").click()
+        page.wait_for_url("**/check-email")
+        shot(page, "2-check-email")
+        assert page.get_by_role("heading", name="Check your email").is_visible()
+        # The page fits a 320 px screen: nothing wider than the viewport.
+        page.goto(f"{live_server.url}/c/free-them")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320
+    finally:
+        context.close()
+    assert wait_for_mail(smtp_server, "sam@tenants.example.org")

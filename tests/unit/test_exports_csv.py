@@ -1,0 +1,144 @@
+"""The signatory CSV: every cell is inert in a spreadsheet, and the file reads back as written."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signon.exports import COLUMNS, FORMULA_TRIGGERS, csv_text, safe_cell
+
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
+
+
+def read_back(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("value", [
+    "=1+1",
+    "=HYPERLINK(\"https://evil.example\",\"click\")",
+    "+1 555 0100",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "\uff1d1+1",  # full-width equals sign
+    "\uff0bcmd",
+    "\uff0d1",
+    "\uff20SUM(1)",
+])
+def test_a_cell_a_spreadsheet_would_run_is_prefixed_with_a_quote(value: str) -> None:
+    assert safe_cell(value) == "'" + value
+
+
+def test_every_formula_trigger_is_covered() -> None:
+    assert set(TRIGGERS) <= set(FORMULA_TRIGGERS)
+
+
+@pytest.mark.parametrize("value", [
+    "Ada Lovelace", "a=b", "x+y", "Jean-Paul", "ada@example.org", " =1+1", "'quoted",
+    "محمد", "", "https://example.org/?a=1",
+])
+def test_ordinary_text_is_left_alone(value: str) -> None:
+    assert safe_cell(value) == value
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    (None, ""),
+    (True, "yes"),
+    (False, "no"),
+    (0, "0"),
+    (42, "42"),
+    (-7, "-7"),
+    (2**63 - 1, "9223372036854775807"),
+])
+def test_none_booleans_and_integers(value: object, cell: str) -> None:
+    assert safe_cell(value) == cell
+
+
+def test_a_datetime_is_written_in_iso_format() -> None:
+    when = datetime(2026, 11, 21, 9, 30, 5, 123456, tzinfo=UTC)
+
+    assert safe_cell(when) == "2026-11-21T09:30:05.123456+00:00"
+
+
+def test_a_datetime_keeps_its_offset() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5)))
+
+    assert safe_cell(when) == "2026-01-02T03:04:05-05:00"
+
+
+def test_a_negative_non_integer_number_is_neutralised_as_text() -> None:
+    assert safe_cell(-1.5) == "'-1.5"
+
+
+def test_the_header_row_reads_back() -> None:
+    assert read_back(csv_text([COLUMNS])) == [list(COLUMNS)]
+
+
+def test_rows_read_back_with_commas_quotes_and_line_breaks_intact() -> None:
+    when = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    rows = [
+        (1, "individual", "confirmed", 'Ada "The Countess" Lovelace', "ada@example.org", None,
+         None, None, "London, UK", "UK", "Line one\nLine two\r\nLine three", "public", True,
+         when, when),
+        (2, "organization", "confirmed", "Grace", "grace@example.org", "=cmd|' /C calc'!A0",
+         "https://example.org", "-", "", "", "", "private", False, when, None),
+    ]
+
+    parsed = read_back(csv_text(rows))
+
+    assert parsed == [
+        ["1", "individual", "confirmed", 'Ada "The Countess" Lovelace', "ada@example.org", "",
+         "", "", "London, UK", "UK", "Line one\nLine two\r\nLine three", "public", "yes",
+         when.isoformat(), when.isoformat()],
+        ["2", "organization", "confirmed", "Grace", "grace@example.org", "'=cmd|' /C calc'!A0",
+         "https://example.org", "'-", "", "", "", "private", "no", when.isoformat(), ""],
+    ]
+
+
+def test_rows_end_with_crlf_and_every_cell_is_quoted() -> None:
+    # Quoted cells keep "x;=HYPERLINK(...)" whole in spreadsheets that split on semicolons.
+    assert csv_text([["a", "b"], ["c", "x;=1+1"]]) == '"a","b"\r\n"c","x;=1+1"\r\n'
+
+
+def test_no_rows_give_an_empty_text() -> None:
+    assert csv_text([]) == ""
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+cell_values = (
+    st.none() | st.booleans() | st.integers() | st.text() | st.datetimes(timezones=st.just(UTC))
+)
+
+
+@settings(max_examples=200)
+@given(st.text())
+def test_no_written_cell_starts_with_a_formula_trigger(value: str) -> None:
+    [[cell]] = read_back(csv_text([[value]]))
+
+    assert not cell.startswith(tuple(TRIGGERS))
+    assert cell in (value, "'" + value)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(TRIGGERS), st.text())
+def test_text_starting_with_a_trigger_is_always_neutralised(trigger: str, rest: str) -> None:
+    [[cell]] = read_back(csv_text([[trigger + rest]]))
+
+    assert cell == "'" + trigger + rest
+
+
+@settings(max_examples=200)
+@given(st.lists(st.lists(cell_values, min_size=1, max_size=6), max_size=5))
+def test_any_rows_round_trip_through_a_csv_reader(rows: list[list[object]]) -> None:
+    parsed = read_back(csv_text(rows))
+
+    assert parsed == [[safe_cell(value) for value in row] for row in rows]
