@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock clean test-sqlite
+.PHONY: run test lint install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ run: $(STAMP)
 
 # The whole suite, on SQLite, and on PostgreSQL too when SIGNON_TEST_POSTGRES_URL is set
 # (.ci/run starts a PostgreSQL server and sets it).
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts migrations
+	$(BIN)/ruff format --check src tests scripts migrations
 
 # Regenerate the hashed lock file after changing dependencies in pyproject.toml.
 lock:

@@ -21,7 +21,13 @@ from litestar.testing import TestClient
 from signon.app import create_app
 from signon.db.migrate import upgrade
 from signon.settings import Settings, normalise_database_url
-from tests.support import SmtpSink, in_own_thread, reset_postgres_schema, truncate_postgres_tables
+from tests.support import (
+    LiveServer,
+    SmtpSink,
+    in_own_thread,
+    reset_postgres_schema,
+    truncate_postgres_tables,
+)
 
 POSTGRES_URL = os.environ.get("SIGNON_TEST_POSTGRES_URL")
 ON_CI = os.environ.get("CI", "").lower() == "true"
@@ -95,3 +101,15 @@ def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink) -> Settin
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(app=create_app(settings), base_url="http://testserver.local") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def live_settings(settings: Settings) -> Settings:
+    # The in-process mail worker runs, as under `signon serve`.
+    return settings.with_changes(inline_worker=True, mail_poll_seconds=0.1)
+
+
+@pytest.fixture
+def live_server(live_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(live_settings) as server:
+        yield server

@@ -8,16 +8,19 @@ import email.policy
 import re
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TypeVar
 
+import uvicorn
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from signon.app import create_app
 from signon.db.models import Base
 from signon.runtime import Runtime
 from signon.services.outbox import DeliveryReport
@@ -41,13 +44,13 @@ class _Collector:
         self.hold: threading.Event | None = None  # when set, DATA waits until it is released
         self.receiving = threading.Event()
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
         if address.lower() in self.refused:
             return "550 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.receiving.set()
         if self.hold is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
@@ -205,3 +208,31 @@ def organization_form(**overrides: str) -> dict[str, str]:
     }
     form.update(overrides)
     return form
+
+
+class LiveServer:
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings.with_changes(base_url=self.url)),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)

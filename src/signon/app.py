@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -47,7 +47,9 @@ def create_app(settings: Settings) -> Litestar:
     handlers: list = [
         PublicController,
         ApiController,
-        create_static_files_router(path="/static", directories=[settings.static_dir], name="static"),
+        create_static_files_router(
+            path="/static", directories=[settings.static_dir], name="static"
+        ),
     ]
     if settings.dev:
         handlers.append(DevMailboxController)
@@ -56,7 +58,9 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=settings.templates_dir, engine=JinjaTemplateEngine
+        ),
         exception_handlers=exception_handlers(),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,

@@ -85,7 +85,9 @@ def serve(host: str, port: int, workers: int, no_mail_worker: bool, access_log: 
     _require_mail(settings)
     if no_mail_worker:
         os.environ["SIGNON_INLINE_WORKER"] = "0"
-    click.echo(f"Signon on http://{host}:{port}/ (database: {settings.database_url.split('://')[0]})")
+    click.echo(
+        f"Signon on http://{host}:{port}/ (database: {settings.database_url.split('://')[0]})"
+    )
     uvicorn.run(
         "signon.asgi:create",
         factory=True,
@@ -160,8 +162,12 @@ def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime
 @campaign.command("create")
 @click.option("--slug", required=True, help="The address: /c/SLUG.")
 @click.option("--title", required=True)
-@click.option("--statement-file", required=True, type=click.File("r", encoding="utf-8"),
-              help="Markdown file with the statement ('-' reads standard input).")
+@click.option(
+    "--statement-file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="Markdown file with the statement ('-' reads standard input).",
+)
 @click.option("--kind", type=click.Choice(KINDS), default="petition", show_default=True)
 @click.option("--goal", type=click.IntRange(min=1))
 @click.option("--deadline", callback=_parse_deadline, help="ISO 8601 with a time zone.")
@@ -170,15 +176,28 @@ def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime
 @click.option("--individuals-only", is_flag=True, help="Organizations may not sign.")
 @click.option("--draft", is_flag=True, help="Create it unpublished.")
 def campaign_create(
-    slug: str, title: str, statement_file: IO[str], kind: str, goal: int | None,
-    deadline: datetime | None, ask_location: bool, ask_comment: bool,
-    individuals_only: bool, draft: bool,
+    slug: str,
+    title: str,
+    statement_file: IO[str],
+    kind: str,
+    goal: int | None,
+    deadline: datetime | None,
+    ask_location: bool,
+    ask_comment: bool,
+    individuals_only: bool,
+    draft: bool,
 ) -> None:
     """Create a campaign."""
     spec = CampaignSpec(
-        slug=slug, title=title, statement_md=statement_file.read(), kind=kind,
-        status="draft" if draft else "open", goal=goal, deadline=deadline,
-        ask_location=ask_location, ask_comment=ask_comment,
+        slug=slug,
+        title=title,
+        statement_md=statement_file.read(),
+        kind=kind,
+        status="draft" if draft else "open",
+        goal=goal,
+        deadline=deadline,
+        ask_location=ask_location,
+        ask_comment=ask_comment,
         allow_organizations=not individuals_only,
     )
     settings = _settings()
@@ -213,8 +232,12 @@ def campaign_close(slug: str) -> None:
 
 @main.command()
 @click.argument("slug")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 def export(slug: str, output: Path | None) -> None:
     """Export every confirmed signature of a campaign as CSV (contains personal data)."""
 
@@ -246,5 +269,7 @@ def recount_command(slug: str | None) -> None:
         raise click.ClickException(f"there is no campaign with the slug {slug!r}")
     for result in results:
         state = "repaired" if result.changed else "correct"
-        click.echo(f"{result.slug}: {result.individuals} individuals, "
-                   f"{result.organizations} organizations ({state})")
+        click.echo(
+            f"{result.slug}: {result.individuals} individuals, "
+            f"{result.organizations} organizations ({state})"
+        )

@@ -1,4 +1,4 @@
-"""The one CSV writer for signatory lists (the CLI's `signon export`, later the organizers' download).
+"""The one CSV writer for signatory lists (`signon export`, later the organizers' download).
 
 Rows are read in keyset batches, each in its own short read transaction, so memory stays flat
 however long the list is and a streaming HTTP response never depends on the request's session.
@@ -18,8 +18,21 @@ from signon.db import Database
 from signon.db.models import Signature
 
 COLUMNS = (
-    "id", "signer_type", "status", "name", "email", "organization", "website", "role",
-    "city", "country", "comment", "display", "wants_updates", "created_at", "confirmed_at",
+    "id",
+    "signer_type",
+    "status",
+    "name",
+    "email",
+    "organization",
+    "website",
+    "role",
+    "city",
+    "country",
+    "comment",
+    "display",
+    "wants_updates",
+    "created_at",
+    "confirmed_at",
 )
 # Characters that make a spreadsheet treat a cell as a formula (and their full-width forms).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -22,8 +22,17 @@ MAX_LENGTHS = {
     "comment": 1000,
 }
 FORM_FIELDS = (
-    "signer_type", "name", "email", "organization", "website", "role",
-    "city", "country", "comment", "display", "updates",
+    "signer_type",
+    "name",
+    "email",
+    "organization",
+    "website",
+    "role",
+    "city",
+    "country",
+    "comment",
+    "display",
+    "updates",
 )
 # Bidirectional overrides and isolates can make a listed name read as something else.
 _FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -92,7 +101,11 @@ def normalise_website(raw: str) -> str | None:
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         return None
-    if parts.scheme not in {"http", "https"} or "@" in parts.netloc or any(c.isspace() for c in candidate):
+    if (
+        parts.scheme not in {"http", "https"}
+        or "@" in parts.netloc
+        or any(c.isspace() for c in candidate)
+    ):
         return None
     labels = host.rstrip(".").split(".")
     if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
@@ -127,7 +140,9 @@ def parse_sign_form(raw: Mapping[str, str], options: FormOptions) -> FormResult:
     check = _Checker(raw)
     signer_type = check.values["signer_type"].strip() or "individual"
     if signer_type not in SIGNER_TYPES:
-        check.errors["signer_type"] = "Please choose whether you sign as a person or an organization."
+        check.errors["signer_type"] = (
+            "Please choose whether you sign as a person or an organization."
+        )
     elif signer_type == "organization" and not options.allow_organizations:
         check.errors["signer_type"] = "This campaign is signed by individuals only."
     is_org = signer_type == "organization"

@@ -58,7 +58,9 @@ class SmtpConfig:
     def from_url(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-            raise ValueError("SIGNON_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…")
+            raise ValueError(
+                "SIGNON_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…"
+            )
         implicit_tls = parts.scheme == "smtps"
         return cls(
             host=parts.hostname,

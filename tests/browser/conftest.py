@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-
-from signon.app import create_app
-from signon.settings import Settings
-from tests.support import free_port
 
 CHROMIUM = Path(os.environ.get("SIGNON_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
-
-
-class LiveServer:
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(settings.with_changes(base_url=self.url)),
-            host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
-@pytest.fixture
-def live_settings(settings: Settings) -> Settings:
-    # The in-process mail worker runs, as under `signon serve`.
-    return settings.with_changes(inline_worker=True, mail_poll_seconds=0.1)
-
-
-@pytest.fixture
-def live_server(live_settings: Settings) -> Iterator[LiveServer]:
-    with LiveServer(live_settings) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

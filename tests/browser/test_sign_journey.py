@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from signon.settings import Settings
-from tests.browser.conftest import ARTIFACTS, LiveServer, shot
-from tests.support import SmtpSink, confirm_link, make_campaign
+from tests.browser.conftest import ARTIFACTS, shot
+from tests.support import LiveServer, SmtpSink, confirm_link, make_campaign
 
 
 def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15):  # type: ignore[no-untyped-def]

@@ -36,24 +36,51 @@ def run(env: dict[str, str], *args: str, input: str | None = None):  # type: ign
 def create(env: dict[str, str], tmp_path: Path, *extra: str):  # type: ignore[no-untyped-def]
     statement = tmp_path / "statement.md"
     statement.write_text("# Drop the charges\n\nWe stand with them.", encoding="utf-8")
-    return run(env, "campaign", "create", "--slug", "free-them", "--title", "Free them all",
-               "--statement-file", str(statement), *extra)
+    return run(
+        env,
+        "campaign",
+        "create",
+        "--slug",
+        "free-them",
+        "--title",
+        "Free them all",
+        "--statement-file",
+        str(statement),
+        *extra,
+    )
 
 
-def test_campaign_create_list_close(cli_env: dict[str, str], tmp_path: Path, client: TestClient) -> None:
-    result = create(cli_env, tmp_path, "--kind", "letter", "--goal", "500",
-                    "--deadline", "2030-01-31T18:00+01:00", "--ask-location")
+def test_campaign_create_list_close(
+    cli_env: dict[str, str], tmp_path: Path, client: TestClient
+) -> None:
+    result = create(
+        cli_env,
+        tmp_path,
+        "--kind",
+        "letter",
+        "--goal",
+        "500",
+        "--deadline",
+        "2030-01-31T18:00+01:00",
+        "--ask-location",
+    )
     assert result.exit_code == 0, result.output
     assert "http://testserver.local/c/free-them" in result.output
     page = client.get("/c/free-them").text
-    assert "<h1>Drop the charges</h1>" in page and 'name="city"' in page and 'name="comment"' not in page
+    assert (
+        "<h1>Drop the charges</h1>" in page
+        and 'name="city"' in page
+        and 'name="comment"' not in page
+    )
     assert client.get("/api/campaigns/free-them").json()["deadline"] == "2030-01-31T17:00:00+00:00"
 
     duplicate = create(cli_env, tmp_path)
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
 
     listing = run(cli_env, "campaign", "list")
-    assert "free-them\topen\tletter\t0 individuals\t0 organizations\tFree them all" in listing.output
+    assert (
+        "free-them\topen\tletter\t0 individuals\t0 organizations\tFree them all" in listing.output
+    )
 
     assert run(cli_env, "campaign", "close", "free-them").exit_code == 0
     assert "This campaign is closed" in client.get("/c/free-them").text
@@ -77,21 +104,31 @@ def test_campaign_create_rejects_bad_options(
     statement.write_text("text", encoding="utf-8")
     base = {"--slug": "ok", "--title": "T", "--statement-file": str(statement)}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
-    result = CliRunner().invoke(main, ["campaign", "create", *[x for kv in base.items() for x in kv]],
-                                env=cli_env)
+    result = CliRunner().invoke(
+        main, ["campaign", "create", *[x for kv in base.items() for x in kv]], env=cli_env
+    )
     assert result.exit_code != 0
     assert message in result.output
 
 
 def test_export_streams_confirmed_signatures_as_formula_safe_csv(
-    cli_env: dict[str, str], tmp_path: Path, client: TestClient, settings: Settings,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+    client: TestClient,
+    settings: Settings,
     smtp_server: SmtpSink,
 ) -> None:
     create(cli_env, tmp_path, "--ask-location", "--ask-comment")
-    client.post("/c/free-them/sign", data=individual_form(
-        name="=HYPERLINK(\"http://evil.example\",\"click\")", comment="+1 from me", city="@home"))
+    client.post(
+        "/c/free-them/sign",
+        data=individual_form(
+            name='=HYPERLINK("http://evil.example","click")', comment="+1 from me", city="@home"
+        ),
+    )
     client.post("/c/free-them/sign", data=organization_form())
-    client.post("/c/free-them/sign", data=individual_form(email="pending@example.org", name="Pending"))
+    client.post(
+        "/c/free-them/sign", data=individual_form(email="pending@example.org", name="Pending")
+    )
     deliver_mail(settings)
     for message in smtp_server.messages:
         if str(message["To"]) != "pending@example.org":
@@ -103,13 +140,16 @@ def test_export_streams_confirmed_signatures_as_formula_safe_csv(
     assert len(rows) == 2, "only confirmed signatures"
     by_type = {row["signer_type"]: row for row in rows}
     person = by_type["individual"]
-    assert person["name"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert person["name"] == '\'=HYPERLINK("http://evil.example","click")'
     assert person["comment"] == "'+1 from me" and person["city"] == "'@home"
     assert person["email"] == "ana@example.org" and person["status"] == "confirmed"
     assert person["confirmed_at"] and person["created_at"]
     org = by_type["organization"]
     assert (org["organization"], org["name"], org["role"]) == (
-        "Friends of the River", "Joan Contact", "Coordinator")
+        "Friends of the River",
+        "Joan Contact",
+        "Coordinator",
+    )
 
     target = tmp_path / "out.csv"
     assert run(cli_env, "export", "free-them", "--output", str(target)).exit_code == 0
@@ -120,7 +160,10 @@ def test_export_streams_confirmed_signatures_as_formula_safe_csv(
 def test_recount_reports_each_campaign(cli_env: dict[str, str], tmp_path: Path) -> None:
     create(cli_env, tmp_path)
     result = run(cli_env, "recount")
-    assert result.exit_code == 0 and "free-them: 0 individuals, 0 organizations (correct)" in result.output
+    assert (
+        result.exit_code == 0
+        and "free-them: 0 individuals, 0 organizations (correct)" in result.output
+    )
     assert run(cli_env, "recount", "nope").exit_code != 0
 
 

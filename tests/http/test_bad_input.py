@@ -1,4 +1,4 @@
-"""Bad input of every kind: a clear error beside the field, the input kept, nothing stored, no 500."""
+"""Bad input of every kind: an error beside the field, the input kept, nothing stored, no 500."""
 
 from __future__ import annotations
 
@@ -75,8 +75,9 @@ def test_individual_errors_are_shown_beside_the_field(
         ({"role": "r" * 121}, "role"),
     ],
 )
-def test_organization_errors(client: TestClient, settings: Settings, changes: dict[str, str],
-                             field: str) -> None:
+def test_organization_errors(
+    client: TestClient, settings: Settings, changes: dict[str, str], field: str
+) -> None:
     response = client.post("/c/free-them/sign", data=organization_form(**changes))
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.text
@@ -99,8 +100,14 @@ def test_the_input_is_kept_when_the_form_comes_back(client: TestClient) -> None:
 def test_script_and_html_in_every_text_field_are_shown_escaped(client: TestClient) -> None:
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     form = organization_form(
-        name=attack, organization=attack, role=attack, city=attack, country=attack,
-        comment=attack, email=attack, website=attack,
+        name=attack,
+        organization=attack,
+        role=attack,
+        city=attack,
+        country=attack,
+        comment=attack,
+        email=attack,
+        website=attack,
     )
     response = client.post("/c/free-them/sign", data=form)
     assert response.status_code == 422
@@ -125,17 +132,23 @@ def test_markup_in_a_confirmed_name_is_listed_as_text(
     assert api["items"][0]["name"] == '<b onmouseover="x()">Bold</b>'
 
 
-def test_rtl_and_emoji_names_round_trip(client: TestClient, settings: Settings, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_rtl_and_emoji_names_round_trip(
+    client: TestClient, settings: Settings, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
     from tests.support import confirm_path, deliver_mail
 
     make_campaign(settings)
     names = ["نور الهدى", "שָׁלוֹם כהן", "Émilie 🌍✊🏽", "李小龍"]
     for number, name in enumerate(names):
-        client.post("/c/free-them/sign", data=individual_form(name=name, email=f"p{number}@example.org"))
+        client.post(
+            "/c/free-them/sign", data=individual_form(name=name, email=f"p{number}@example.org")
+        )
     deliver_mail(settings)
     for message in smtp_server.messages:
         client.post(confirm_path(message))
-    listed = {item["name"] for item in client.get("/api/campaigns/free-them/endorsers").json()["items"]}
+    listed = {
+        item["name"] for item in client.get("/api/campaigns/free-them/endorsers").json()["items"]
+    }
     assert listed == set(names)
     page = client.get("/c/free-them/endorsers?type=individual").text
     assert all(name in page for name in names)
@@ -160,7 +173,9 @@ def test_oversize_body_is_refused(client: TestClient, settings: Settings) -> Non
         b"name=" + b"%00" * 50,
     ],
 )
-def test_malformed_bodies_never_cause_a_500(client: TestClient, settings: Settings, body: bytes) -> None:
+def test_malformed_bodies_never_cause_a_500(
+    client: TestClient, settings: Settings, body: bytes
+) -> None:
     response = client.post(
         "/c/free-them/sign",
         content=body,
@@ -192,9 +207,15 @@ def test_draft_campaign_is_not_public(client: TestClient, settings: Settings) ->
 
 
 @pytest.mark.usefixtures("campaign")
-@pytest.mark.parametrize("query", ["type=robots", "type=individual&cursor=abc",
-                                   "type=individual&cursor=-1-5",
-                                   "type=individual&cursor=1-99999999999999999999"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "type=robots",
+        "type=individual&cursor=abc",
+        "type=individual&cursor=-1-5",
+        "type=individual&cursor=1-99999999999999999999",
+    ],
+)
 def test_bad_list_queries_are_400_not_500(client: TestClient, query: str) -> None:
     assert client.get(f"/c/free-them/endorsers?{query}").status_code == 400
     api = client.get(f"/api/campaigns/free-them/endorsers?{query}")
@@ -202,7 +223,9 @@ def test_bad_list_queries_are_400_not_500(client: TestClient, query: str) -> Non
 
 
 @pytest.mark.usefixtures("campaign")
-def test_individuals_only_campaign_refuses_organizations(client: TestClient, settings: Settings) -> None:
+def test_individuals_only_campaign_refuses_organizations(
+    client: TestClient, settings: Settings
+) -> None:
     make_campaign(settings, slug="people-only", allow_organizations=False)
     response = client.post("/c/people-only/sign", data=organization_form())
     assert response.status_code == 422

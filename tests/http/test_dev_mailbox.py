@@ -36,9 +36,17 @@ def test_no_dev_mailbox_in_production(client: TestClient) -> None:
 
 
 def test_pages_load_nothing_from_other_origins(client: TestClient, settings: Settings) -> None:
-    make_campaign(settings, statement_md="See [our site](https://example.org) ![x](https://tracker.example/p.gif)")
-    for url in ("/c/free-them", "/c/free-them/endorsers?type=individual", "/c/free-them/check-email",
-                "/confirm/bad-token", "/c/missing"):
+    make_campaign(
+        settings,
+        statement_md="See [our site](https://example.org) ![x](https://tracker.example/p.gif)",
+    )
+    for url in (
+        "/c/free-them",
+        "/c/free-them/endorsers?type=individual",
+        "/c/free-them/check-email",
+        "/confirm/bad-token",
+        "/c/missing",
+    ):
         page = client.get(url).text
         assert not re.search(r'<(script|img|link|iframe)[^>]+(src|href)="(https?:)?//', page), url
         assert "<script" not in page

@@ -1,4 +1,4 @@
-"""The whole loop over HTTP with a real SMTP server: sign, receive, confirm, be listed, be counted."""
+"""The whole loop over HTTP with a real SMTP server: sign, receive, confirm, be listed, counted."""
 
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ def test_individual_signs_confirms_and_is_listed(
     confirm_page = client.get(link)
     assert confirm_page.status_code == 200
     assert "Ana Lima" in confirm_page.text and 'method="post"' in confirm_page.text
-    assert counts(client) == {"individuals": 0, "organizations": 0, "total": 0}, "GET confirms nothing"
+    assert counts(client) == {"individuals": 0, "organizations": 0, "total": 0}, (
+        "GET confirms nothing"
+    )
 
     confirmed = client.post(link)
     assert confirmed.status_code == 200 and "confirmed" in confirmed.text
@@ -83,8 +85,11 @@ def test_organization_signs_and_only_the_organization_is_public(
         }
     ]
     assert endorsers(client, "individual") == []
-    for url in ("/c/free-them", "/c/free-them/endorsers?type=organization",
-                "/api/campaigns/free-them/endorsers?type=organization"):
+    for url in (
+        "/c/free-them",
+        "/c/free-them/endorsers?type=organization",
+        "/api/campaigns/free-them/endorsers?type=organization",
+    ):
         text = client.get(url).text
         assert "Friends of the River" in text
         assert "Joan Contact" not in text and "joan@" not in text and "Coordinator" not in text

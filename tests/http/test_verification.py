@@ -29,7 +29,9 @@ def total(client: TestClient) -> int:
     return client.get("/api/campaigns/free-them").json()["counts"]["total"]
 
 
-def test_confirming_twice_is_harmless(client: TestClient, settings: Settings, smtp_server: SmtpSink) -> None:
+def test_confirming_twice_is_harmless(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
     make_campaign(settings)
     link = sign_and_get_link(client, settings, smtp_server)
     assert "confirmed" in client.post(link).text
@@ -105,7 +107,11 @@ def test_repeated_signing_is_neutral_one_row_and_capped(
 
     # Already confirmed: same response, a short "you have already signed" message instead.
     again = client.post("/c/free-them/sign", data=individual_form(), follow_redirects=False)
-    assert (again.status_code, again.headers["location"], again.text) == (303, "/c/free-them/check-email", "")
+    assert (again.status_code, again.headers["location"], again.text) == (
+        303,
+        "/c/free-them/check-email",
+        "",
+    )
     deliver_mail(settings)
     assert "already signed" in smtp_server.messages[-1]["Subject"]
     assert "/confirm/" not in body_of(smtp_server.messages[-1])
@@ -123,10 +129,12 @@ def test_a_new_address_and_a_known_one_get_identical_responses(
 ) -> None:
     make_campaign(settings)
     client.post("/c/free-them/sign", data=individual_form(email="known@example.org"))
-    known = client.post("/c/free-them/sign", data=individual_form(email="known@example.org"),
-                        follow_redirects=False)
-    new = client.post("/c/free-them/sign", data=individual_form(email="new@example.org"),
-                      follow_redirects=False)
+    known = client.post(
+        "/c/free-them/sign", data=individual_form(email="known@example.org"), follow_redirects=False
+    )
+    new = client.post(
+        "/c/free-them/sign", data=individual_form(email="new@example.org"), follow_redirects=False
+    )
     assert known.status_code == new.status_code == 303
     assert known.text == new.text
     assert known.headers["location"] == new.headers["location"]

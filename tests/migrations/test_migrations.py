@@ -20,9 +20,12 @@ def _diff_and_tables(url: str) -> tuple[list, set[str]]:
         engine = create_async_engine(url)
         try:
             async with engine.connect() as connection:
+
                 def compare(sync):  # type: ignore[no-untyped-def]
                     context = MigrationContext.configure(sync, opts={"compare_type": True})
-                    return compare_metadata(context, Base.metadata), set(inspect(sync).get_table_names())
+                    return compare_metadata(context, Base.metadata), set(
+                        inspect(sync).get_table_names()
+                    )
 
                 return await connection.run_sync(compare)
         finally:

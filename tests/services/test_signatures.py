@@ -34,14 +34,18 @@ async def campaign(runtime: Runtime) -> CampaignView:
 
 
 def person(number: int, **changes: object) -> SignatureInput:
-    base = SignatureInput("individual", f"Person {number}", f"p{number}@example.org", "public", False)
+    base = SignatureInput(
+        "individual", f"Person {number}", f"p{number}@example.org", "public", False
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 async def nonce_of(runtime: Runtime, email: str) -> str:
     async with runtime.db.read() as session:
         key = email_key(runtime.settings.secret_key, email)
-        return str(await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key)))
+        return str(
+            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
+        )
 
 
 async def test_the_database_refuses_a_second_signature_for_the_same_address(
@@ -53,9 +57,19 @@ async def test_the_database_refuses_a_second_signature_for_the_same_address(
 
     def row(nonce: str) -> Signature:
         return Signature(
-            campaign_id=campaign.id, signer_type="individual", status="pending", name="X",
-            email="same@example.org", email_key=key, display="public", wants_updates=False,
-            listed=False, token_nonce=nonce, emails_sent=1, created_at=now, updated_at=now,
+            campaign_id=campaign.id,
+            signer_type="individual",
+            status="pending",
+            name="X",
+            email="same@example.org",
+            email_key=key,
+            display="public",
+            wants_updates=False,
+            listed=False,
+            token_nonce=nonce,
+            emails_sent=1,
+            created_at=now,
+            updated_at=now,
         )
 
     async with runtime.db.write() as session:
@@ -81,8 +95,14 @@ async def test_same_address_signing_concurrently_leaves_one_row(
 async def test_many_concurrent_confirmations_keep_the_counters_equal_to_a_recount(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
-    people = [person(n, signer_type="organization" if n % 5 == 0 else "individual",
-                     organization=f"Org {n}" if n % 5 == 0 else None) for n in range(40)]
+    people = [
+        person(
+            n,
+            signer_type="organization" if n % 5 == 0 else "individual",
+            organization=f"Org {n}" if n % 5 == 0 else None,
+        )
+        for n in range(40)
+    ]
     for signer in people:
         await runtime.signatures.sign(campaign, signer)
     tokens = [runtime.signatures.tokens.issue(await nonce_of(runtime, p.email)) for p in people]
@@ -102,7 +122,9 @@ async def test_many_concurrent_confirmations_keep_the_counters_equal_to_a_recoun
 
 async def test_recount_repairs_drifted_counters(runtime: Runtime, campaign: CampaignView) -> None:
     await runtime.signatures.sign(campaign, person(1))
-    await runtime.signatures.confirm(runtime.signatures.tokens.issue(await nonce_of(runtime, "p1@example.org")))
+    await runtime.signatures.confirm(
+        runtime.signatures.tokens.issue(await nonce_of(runtime, "p1@example.org"))
+    )
     async with runtime.db.write() as session:
         await session.execute(update(Campaign).values(individuals_count=999, organizations_count=7))
     [repaired] = await recount(runtime.db)

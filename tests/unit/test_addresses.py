@@ -13,14 +13,17 @@ from signon.addresses import MAX_EMAIL_LENGTH, InvalidEmail, email_key, normalis
 SECRET = "unit-test-secret-key-that-is-long-enough"
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("ada@example.org", "ada@example.org"),
-    ("Ada.Lovelace@EXAMPLE.ORG", "Ada.Lovelace@example.org"),
-    ("ada+petitions@mail.example.co.uk", "ada+petitions@mail.example.co.uk"),
-    ("USER@BÜCHER.DE", "USER@bücher.de"),
-    ("user@xn--bcher-kva.de", "user@bücher.de"),
-    ("jose\u0301@example.org", "jos\u00e9@example.org"),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("ada@example.org", "ada@example.org"),
+        ("Ada.Lovelace@EXAMPLE.ORG", "Ada.Lovelace@example.org"),
+        ("ada+petitions@mail.example.co.uk", "ada+petitions@mail.example.co.uk"),
+        ("USER@BÜCHER.DE", "USER@bücher.de"),
+        ("user@xn--bcher-kva.de", "user@bücher.de"),
+        ("jose\u0301@example.org", "jos\u00e9@example.org"),
+    ],
+)
 def test_a_valid_address_is_normalised(typed: str, stored: str) -> None:
     assert normalise_email(typed) == stored
 
@@ -29,21 +32,24 @@ def test_the_local_part_keeps_its_case() -> None:
     assert normalise_email("MiXeD@Example.Org") == "MiXeD@example.org"
 
 
-@pytest.mark.parametrize("typed", [
-    "",
-    "ada",
-    "ada@",
-    "@example.org",
-    "ada@@example.org",
-    "ada lovelace@example.org",
-    "ada@localhost",
-    "ada@example",
-    "ada@exa mple.org",
-    "ada@example.test",
-    "ada@example.org\u202e",
-    "ada@example..org",
-    "ada@-example.org",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "ada",
+        "ada@",
+        "@example.org",
+        "ada@@example.org",
+        "ada lovelace@example.org",
+        "ada@localhost",
+        "ada@example",
+        "ada@exa mple.org",
+        "ada@example.test",
+        "ada@example.org\u202e",
+        "ada@example..org",
+        "ada@-example.org",
+    ],
+)
 def test_an_invalid_address_is_refused_with_a_reason(typed: str) -> None:
     with pytest.raises(InvalidEmail) as error:
         normalise_email(typed)

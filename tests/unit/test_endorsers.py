@@ -72,28 +72,31 @@ def test_later_times_give_larger_cursor_numbers(first: datetime, second: datetim
     assert (a < b) == (first < second)
 
 
-@pytest.mark.parametrize("cursor", [
-    "",
-    "garbage",
-    "1",
-    "1-",
-    "-1",
-    "1-2-3",
-    "1.5-2",
-    "1--2",
-    "-5-1",  # a time before 1970
-    "5--1",  # a negative id
-    "1 -2",
-    " 1-2",
-    "0x10-2",
-    "1e5-2",
-    "1-9223372036854775808",  # one past the largest id
-    "1-9999999999999999999",
-    "1-99999999999999999999",  # twenty digits
-    "123456789012345678-1",  # eighteen digits of microseconds
-    "9" * 400 + "-1",
-    "1-" + "9" * 400,
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "garbage",
+        "1",
+        "1-",
+        "-1",
+        "1-2-3",
+        "1.5-2",
+        "1--2",
+        "-5-1",  # a time before 1970
+        "5--1",  # a negative id
+        "1 -2",
+        " 1-2",
+        "0x10-2",
+        "1e5-2",
+        "1-9223372036854775808",  # one past the largest id
+        "1-9999999999999999999",
+        "1-99999999999999999999",  # twenty digits
+        "123456789012345678-1",  # eighteen digits of microseconds
+        "9" * 400 + "-1",
+        "1-" + "9" * 400,
+    ],
+)
 def test_a_bad_cursor_is_refused(cursor: str) -> None:
     with pytest.raises(BadCursor):
         decode_cursor(cursor)
@@ -120,8 +123,14 @@ def test_any_text_decodes_to_a_time_and_a_storable_id_or_is_refused(cursor: str)
 
 
 def test_an_organization_is_listed_by_its_name_never_its_contact_person() -> None:
-    endorser = public_endorser("organization", "Grace Hopper", "Friends of the River",
-                               "https://river.example.org", "Lyon", "France")
+    endorser = public_endorser(
+        "organization",
+        "Grace Hopper",
+        "Friends of the River",
+        "https://river.example.org",
+        "Lyon",
+        "France",
+    )
 
     assert endorser.type == "organization"
     assert endorser.name == "Friends of the River"

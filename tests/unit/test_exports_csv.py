@@ -19,20 +19,23 @@ def read_back(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-@pytest.mark.parametrize("value", [
-    "=1+1",
-    "=HYPERLINK(\"https://evil.example\",\"click\")",
-    "+1 555 0100",
-    "-2+3",
-    "@SUM(A1:A2)",
-    "\t=1+1",
-    "\r=1+1",
-    "\n=1+1",
-    "\uff1d1+1",  # full-width equals sign
-    "\uff0bcmd",
-    "\uff0d1",
-    "\uff20SUM(1)",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        '=HYPERLINK("https://evil.example","click")',
+        "+1 555 0100",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\t=1+1",
+        "\r=1+1",
+        "\n=1+1",
+        "\uff1d1+1",  # full-width equals sign
+        "\uff0bcmd",
+        "\uff0d1",
+        "\uff20SUM(1)",
+    ],
+)
 def test_a_cell_a_spreadsheet_would_run_is_prefixed_with_a_quote(value: str) -> None:
     assert safe_cell(value) == "'" + value
 
@@ -41,23 +44,37 @@ def test_every_formula_trigger_is_covered() -> None:
     assert set(TRIGGERS) <= set(FORMULA_TRIGGERS)
 
 
-@pytest.mark.parametrize("value", [
-    "Ada Lovelace", "a=b", "x+y", "Jean-Paul", "ada@example.org", " =1+1", "'quoted",
-    "محمد", "", "https://example.org/?a=1",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Ada Lovelace",
+        "a=b",
+        "x+y",
+        "Jean-Paul",
+        "ada@example.org",
+        " =1+1",
+        "'quoted",
+        "محمد",
+        "",
+        "https://example.org/?a=1",
+    ],
+)
 def test_ordinary_text_is_left_alone(value: str) -> None:
     assert safe_cell(value) == value
 
 
-@pytest.mark.parametrize(("value", "cell"), [
-    (None, ""),
-    (True, "yes"),
-    (False, "no"),
-    (0, "0"),
-    (42, "42"),
-    (-7, "-7"),
-    (2**63 - 1, "9223372036854775807"),
-])
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (None, ""),
+        (True, "yes"),
+        (False, "no"),
+        (0, "0"),
+        (42, "42"),
+        (-7, "-7"),
+        (2**63 - 1, "9223372036854775807"),
+    ],
+)
 def test_none_booleans_and_integers(value: object, cell: str) -> None:
     assert safe_cell(value) == cell
 
@@ -85,21 +102,79 @@ def test_the_header_row_reads_back() -> None:
 def test_rows_read_back_with_commas_quotes_and_line_breaks_intact() -> None:
     when = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
     rows = [
-        (1, "individual", "confirmed", 'Ada "The Countess" Lovelace', "ada@example.org", None,
-         None, None, "London, UK", "UK", "Line one\nLine two\r\nLine three", "public", True,
-         when, when),
-        (2, "organization", "confirmed", "Grace", "grace@example.org", "=cmd|' /C calc'!A0",
-         "https://example.org", "-", "", "", "", "private", False, when, None),
+        (
+            1,
+            "individual",
+            "confirmed",
+            'Ada "The Countess" Lovelace',
+            "ada@example.org",
+            None,
+            None,
+            None,
+            "London, UK",
+            "UK",
+            "Line one\nLine two\r\nLine three",
+            "public",
+            True,
+            when,
+            when,
+        ),
+        (
+            2,
+            "organization",
+            "confirmed",
+            "Grace",
+            "grace@example.org",
+            "=cmd|' /C calc'!A0",
+            "https://example.org",
+            "-",
+            "",
+            "",
+            "",
+            "private",
+            False,
+            when,
+            None,
+        ),
     ]
 
     parsed = read_back(csv_text(rows))
 
     assert parsed == [
-        ["1", "individual", "confirmed", 'Ada "The Countess" Lovelace', "ada@example.org", "",
-         "", "", "London, UK", "UK", "Line one\nLine two\r\nLine three", "public", "yes",
-         when.isoformat(), when.isoformat()],
-        ["2", "organization", "confirmed", "Grace", "grace@example.org", "'=cmd|' /C calc'!A0",
-         "https://example.org", "'-", "", "", "", "private", "no", when.isoformat(), ""],
+        [
+            "1",
+            "individual",
+            "confirmed",
+            'Ada "The Countess" Lovelace',
+            "ada@example.org",
+            "",
+            "",
+            "",
+            "London, UK",
+            "UK",
+            "Line one\nLine two\r\nLine three",
+            "public",
+            "yes",
+            when.isoformat(),
+            when.isoformat(),
+        ],
+        [
+            "2",
+            "organization",
+            "confirmed",
+            "Grace",
+            "grace@example.org",
+            "'=cmd|' /C calc'!A0",
+            "https://example.org",
+            "'-",
+            "",
+            "",
+            "",
+            "private",
+            "no",
+            when.isoformat(),
+            "",
+        ],
     ]
 
 

@@ -22,14 +22,26 @@ BIDI_CONTROLS = [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)
 
 
 def individual(**changes: str) -> dict[str, str]:
-    return {"signer_type": "individual", "name": "Ada Lovelace", "email": "ada@example.org",
-            "display": "public", **changes}
+    return {
+        "signer_type": "individual",
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "display": "public",
+        **changes,
+    }
 
 
 def organization(**changes: str) -> dict[str, str]:
-    return {"signer_type": "organization", "name": "Grace Hopper", "email": "grace@example.org",
-            "organization": "Friends of the River", "website": "river.example.org",
-            "role": "Secretary", "display": "public", **changes}
+    return {
+        "signer_type": "organization",
+        "name": "Grace Hopper",
+        "email": "grace@example.org",
+        "organization": "Friends of the River",
+        "website": "river.example.org",
+        "role": "Secretary",
+        "display": "public",
+        **changes,
+    }
 
 
 # --- accepted forms -------------------------------------------------------------------------------
@@ -94,10 +106,21 @@ def test_both_display_choices_are_accepted(display: str) -> None:
     assert result.data.display == display.strip()
 
 
-@pytest.mark.parametrize(("sent", "wanted"), [
-    ("on", True), ("ON", True), ("1", True), ("true", True), ("yes", True), (" on ", True),
-    ("", False), ("off", False), ("no", False), ("0", False),
-])
+@pytest.mark.parametrize(
+    ("sent", "wanted"),
+    [
+        ("on", True),
+        ("ON", True),
+        ("1", True),
+        ("true", True),
+        ("yes", True),
+        (" on ", True),
+        ("", False),
+        ("off", False),
+        ("no", False),
+        ("0", False),
+    ],
+)
 def test_the_updates_checkbox(sent: str, wanted: bool) -> None:
     result = parse_sign_form(individual(updates=sent), BARE)
 
@@ -131,10 +154,18 @@ def test_an_email_address_is_required() -> None:
     assert "confirm" in result.errors["email"]
 
 
-@pytest.mark.parametrize("email", [
-    "ada", "ada@", "@example.org", "ada@@example.org", "ada@localhost",
-    "ada lovelace@example.org", "a" * 250 + "@example.org",
-])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ada",
+        "ada@",
+        "@example.org",
+        "ada@@example.org",
+        "ada@localhost",
+        "ada lovelace@example.org",
+        "a" * 250 + "@example.org",
+    ],
+)
 def test_an_invalid_email_address_is_refused(email: str) -> None:
     result = parse_sign_form(individual(email=email), BARE)
 
@@ -312,14 +343,17 @@ def test_text_direction_overrides_are_refused(bidi: str, field: str) -> None:
     assert result.errors[field] == "Please remove the invisible text-direction characters."
 
 
-@pytest.mark.parametrize("name", [
-    "محمد الأحمد",  # Arabic, right to left
-    "דוד לוי",  # Hebrew
-    "Sam 🌍",
-    "👩\u200d👩\u200d👧 Family",  # zero-width joiners inside an emoji sequence
-    "Zoë O'Brien-Łukasiewicz",
-    "山田 太郎",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "محمد الأحمد",  # Arabic, right to left
+        "דוד לוי",  # Hebrew
+        "Sam 🌍",
+        "👩\u200d👩\u200d👧 Family",  # zero-width joiners inside an emoji sequence
+        "Zoë O'Brien-Łukasiewicz",
+        "山田 太郎",
+    ],
+)
 def test_names_in_any_script_and_with_emoji_are_kept_unchanged(name: str) -> None:
     result = parse_sign_form(individual(name=name), BARE)
 
@@ -394,13 +428,16 @@ def test_fields_the_campaign_does_not_ask_for_are_not_validated() -> None:
 # --- website --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("example.org", "https://example.org"),
-    ("www.example.org/about", "https://www.example.org/about"),
-    ("http://example.org", "http://example.org"),
-    ("https://example.org/path?q=1#top", "https://example.org/path?q=1#top"),
-    ("  example.org  ", "https://example.org"),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("example.org", "https://example.org"),
+        ("www.example.org/about", "https://www.example.org/about"),
+        ("http://example.org", "http://example.org"),
+        ("https://example.org/path?q=1#top", "https://example.org/path?q=1#top"),
+        ("  example.org  ", "https://example.org"),
+    ],
+)
 def test_an_organization_website_is_normalised(typed: str, stored: str) -> None:
     result = parse_sign_form(organization(website=typed), EVERYTHING)
 
@@ -408,17 +445,20 @@ def test_an_organization_website_is_normalised(typed: str, stored: str) -> None:
     assert result.data.website == stored
 
 
-@pytest.mark.parametrize("typed", [
-    "javascript:alert(1)",
-    "javascript://example.org/%0aalert(1)",
-    "data:text/html,<script>alert(1)</script>",
-    "ftp://example.org",
-    "localhost",
-    "not a website",
-    "https://exa mple.org",
-    "https://[::1",
-    "//example.org",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "javascript:alert(1)",
+        "javascript://example.org/%0aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org",
+        "localhost",
+        "not a website",
+        "https://exa mple.org",
+        "https://[::1",
+        "//example.org",
+    ],
+)
 def test_a_website_that_cannot_be_a_web_address_is_refused(typed: str) -> None:
     result = parse_sign_form(organization(website=typed), EVERYTHING)
 
@@ -426,11 +466,14 @@ def test_a_website_that_cannot_be_a_web_address_is_refused(typed: str) -> None:
     assert result.errors["website"] == "Please enter a web address such as example.org."
 
 
-@pytest.mark.parametrize("typed", [
-    "mailto:info@example.org",  # would become https://mailto:info@example.org
-    "https://www.bank.example@evil.example/login",  # would read as bank.example
-    "https://user:secret@example.org",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "mailto:info@example.org",  # would become https://mailto:info@example.org
+        "https://www.bank.example@evil.example/login",  # would read as bank.example
+        "https://user:secret@example.org",
+    ],
+)
 def test_a_website_with_user_information_is_refused(typed: str) -> None:
     result = parse_sign_form(organization(website=typed), EVERYTHING)
 
@@ -438,19 +481,34 @@ def test_a_website_with_user_information_is_refused(typed: str) -> None:
     assert result.errors["website"] == "Please enter a web address such as example.org."
 
 
-@pytest.mark.parametrize("typed", [
-    "https://.", "http://..", "https://.../", "https://-example.org", "https://example-.org",
-    "https://exa_mple.org", "https://example.org:99999", "https://example.org:port",
-    "https://" + "a" * 64 + ".org",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://.",
+        "http://..",
+        "https://.../",
+        "https://-example.org",
+        "https://example-.org",
+        "https://exa_mple.org",
+        "https://example.org:99999",
+        "https://example.org:port",
+        "https://" + "a" * 64 + ".org",
+    ],
+)
 def test_a_website_host_must_be_a_domain_name(typed: str) -> None:
     assert normalise_website(typed) is None
 
 
-@pytest.mark.parametrize("typed", [
-    "https://bücher.example/", "https://xn--bcher-kva.example", "https://example.org:8443/x",
-    "https://a-b.example.org", "https://" + "a" * 63 + ".org",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://bücher.example/",
+        "https://xn--bcher-kva.example",
+        "https://example.org:8443/x",
+        "https://a-b.example.org",
+        "https://" + "a" * 63 + ".org",
+    ],
+)
 def test_ordinary_domain_names_are_accepted_as_typed(typed: str) -> None:
     assert normalise_website(typed) == typed
 
@@ -467,8 +525,13 @@ def test_a_normalised_website_is_always_http_or_https(typed: str) -> None:
 
 
 def test_the_raw_values_are_returned_when_the_form_is_refused() -> None:
-    raw = organization(name="  Grace \u202e ", email="not-an-address", website="javascript:x",
-                       comment="Jose\u0301\r\n", updates="on")
+    raw = organization(
+        name="  Grace \u202e ",
+        email="not-an-address",
+        website="javascript:x",
+        comment="Jose\u0301\r\n",
+        updates="on",
+    )
 
     result = parse_sign_form(raw, EVERYTHING)
 

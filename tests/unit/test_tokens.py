@@ -31,7 +31,7 @@ def issued_days_ago(days: float, payload: object, secret: str = SECRET) -> str:
 
 def replace_char(token: str, index: int) -> str:
     replacement = "A" if token[index] != "A" else "B"
-    return token[:index] + replacement + token[index + 1:]
+    return token[:index] + replacement + token[index + 1 :]
 
 
 def test_a_fresh_token_is_valid_and_names_its_nonce() -> None:
@@ -81,14 +81,17 @@ def test_changing_one_character_in_any_part_makes_a_token_invalid(part: int, whe
     assert check.nonce is None
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1],
-    lambda t: t + "A",
-    lambda t: t.replace(".", "", 1),
-    lambda t: t.split(".")[0],
-    lambda t: ".".join(t.split(".")[:2]),
-    lambda t: t.upper(),
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1],
+        lambda t: t + "A",
+        lambda t: t.replace(".", "", 1),
+        lambda t: t.split(".")[0],
+        lambda t: ".".join(t.split(".")[:2]),
+        lambda t: t.upper(),
+    ],
+)
 def test_a_truncated_or_mangled_token_is_invalid(mangle) -> None:  # type: ignore[no-untyped-def]
     tokens = ConfirmTokens(SECRET, WEEK)
 

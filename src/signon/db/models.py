@@ -32,7 +32,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text, read back as UTC)."""
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive text, read as UTC)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -88,7 +88,14 @@ class Signature(Base):
         # One signature per address per campaign: email_key is a keyed hash of the
         # normalised (lower-cased) address, so the database itself refuses duplicates.
         UniqueConstraint("campaign_id", "email_key"),
-        Index("ix_signatures_public_list", "campaign_id", "signer_type", "listed", "confirmed_at", "id"),
+        Index(
+            "ix_signatures_public_list",
+            "campaign_id",
+            "signer_type",
+            "listed",
+            "confirmed_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

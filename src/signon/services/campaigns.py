@@ -154,7 +154,9 @@ class CampaignService:
 
     async def list_all(self) -> list[CampaignView]:
         async with self.db.read() as session:
-            rows = await session.scalars(select(Campaign).order_by(Campaign.created_at, Campaign.id))
+            rows = await session.scalars(
+                select(Campaign).order_by(Campaign.created_at, Campaign.id)
+            )
             return [CampaignView.of(row) for row in rows]
 
     async def set_status(self, slug: str, status: str) -> CampaignView:

@@ -34,7 +34,10 @@ async def recount(db: Database, slug: str | None = None) -> list[Recount]:
     """Set every campaign's counters (or one campaign's) to what the signatures say."""
     async with db.write() as session:
         query = select(
-            Campaign.id, Campaign.slug, Campaign.individuals_count, Campaign.organizations_count,
+            Campaign.id,
+            Campaign.slug,
+            Campaign.individuals_count,
+            Campaign.organizations_count,
             _confirmed("individual").label("individuals"),
             _confirmed("organization").label("organizations"),
         ).order_by(Campaign.id)
@@ -43,13 +46,16 @@ async def recount(db: Database, slug: str | None = None) -> list[Recount]:
         results = []
         for row in (await session.execute(query)).all():
             changed = (row.individuals_count, row.organizations_count) != (
-                row.individuals, row.organizations
+                row.individuals,
+                row.organizations,
             )
             if changed:
                 await session.execute(
                     update(Campaign)
                     .where(Campaign.id == row.id)
-                    .values(individuals_count=row.individuals, organizations_count=row.organizations)
+                    .values(
+                        individuals_count=row.individuals, organizations_count=row.organizations
+                    )
                 )
             results.append(Recount(row.slug, row.individuals, row.organizations, changed))
         return results

@@ -57,12 +57,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return when, signature_id
 
 
-def public_endorser(signature_type: str, name: str, organization: str | None,
-                    website: str | None, city: str | None, country: str | None) -> Endorser:
+def public_endorser(
+    signature_type: str,
+    name: str,
+    organization: str | None,
+    website: str | None,
+    city: str | None,
+    country: str | None,
+) -> Endorser:
     if signature_type == "organization":
         # The organization is listed; the contact person who signed for it never is.
-        return Endorser(type="organization", name=organization or "", website=website,
-                        city=city, country=country)
+        return Endorser(
+            type="organization",
+            name=organization or "",
+            website=website,
+            city=city,
+            country=country,
+        )
     return Endorser(type="individual", name=name, city=city, country=country)
 
 
@@ -75,8 +86,14 @@ class EndorserService:
     ) -> EndorserPage:
         query = (
             select(
-                Signature.id, Signature.signer_type, Signature.name, Signature.organization,
-                Signature.website, Signature.city, Signature.country, Signature.confirmed_at,
+                Signature.id,
+                Signature.signer_type,
+                Signature.name,
+                Signature.organization,
+                Signature.website,
+                Signature.city,
+                Signature.country,
+                Signature.confirmed_at,
             )
             .where(
                 Signature.campaign_id == campaign_id,

@@ -9,6 +9,7 @@ with a growing delay, so nothing is lost while the SMTP server is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -99,7 +100,9 @@ class OutboxWorker:
                 )
             )
             return [
-                _Claimed(row.id, OutgoingMail(row.to_address, row.subject, row.body_text), row.attempts)
+                _Claimed(
+                    row.id, OutgoingMail(row.to_address, row.subject, row.body_text), row.attempts
+                )
                 for row in rows
             ]
 
@@ -116,17 +119,24 @@ class OutboxWorker:
                     try:
                         await send(build_message(item.mail, self.mail_from))
                         sent.append(item.id)
-                    except Exception as error:  # noqa: BLE001 - any failure keeps it queued
+                    except Exception as error:
                         failures[item.id] = f"{type(error).__name__}: {error}"
-        except Exception as error:  # noqa: BLE001 - the server is unreachable: retry them all
+        except Exception as error:
             reason = f"{type(error).__name__}: {error}"
             failures.update({item.id: reason for item in claimed if item.id not in sent})
         await self._record(claimed, sent, failures)
         if failures:
-            log.warning("mail: %d sent, %d failed (%s)", len(sent), len(failures), next(iter(failures.values())))
+            log.warning(
+                "mail: %d sent, %d failed (%s)",
+                len(sent),
+                len(failures),
+                next(iter(failures.values())),
+            )
         return DeliveryReport(sent=len(sent), failed=len(failures))
 
-    async def _record(self, claimed: list[_Claimed], sent: list[int], failures: dict[int, str]) -> None:
+    async def _record(
+        self, claimed: list[_Claimed], sent: list[int], failures: dict[int, str]
+    ) -> None:
         now = utcnow()
         attempts = {item.id: item.attempts for item in claimed}
         async with self.db.write() as session:
@@ -163,8 +173,6 @@ class OutboxWorker:
                 log.exception("mail worker: delivery round failed")
                 report = DeliveryReport()
             if report.sent + report.failed < self.batch_size:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-                except TimeoutError:
-                    pass
         log.info("mail worker stopped")

@@ -1,4 +1,4 @@
-"""Signing and confirming: the rules that keep one signature per person and never reveal who signed."""
+"""Signing and confirming: one signature per person, and nothing that reveals who signed."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ class SignatureService:
         existing = await session.scalar(
             select(Signature)
             .where(Signature.campaign_id == campaign.id, Signature.email_key == key)
-            .with_for_update()  # the mail cap is read-modify-write (SQLite's BEGIN IMMEDIATE suffices)
+            # The mail cap is read-modify-write (on SQLite, BEGIN IMMEDIATE already serialises).
+            .with_for_update()
         )
         if existing is None:
             signature = Signature(
@@ -250,4 +251,3 @@ def _fields(data: SignatureInput) -> dict[str, object]:
         "display": data.display,
         "wants_updates": data.wants_updates,
     }
-

@@ -20,7 +20,9 @@ class ApiController(Controller):
     path = "/api/campaigns"
 
     @get("/{slug:str}", name="api_campaign")
-    async def campaign(self, slug: FromPath[str], runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+    async def campaign(
+        self, slug: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
         campaign = await campaign_or_404(runtime, slug)
         return {
             "slug": campaign.slug,
@@ -52,6 +54,8 @@ class ApiController(Controller):
             raise BadRequest("unknown cursor") from error
         return {
             "type": signer_type,
-            "items": [{k: v for k, v in asdict(item).items() if v is not None} for item in page.items],
+            "items": [
+                {k: v for k, v in asdict(item).items() if v is not None} for item in page.items
+            ],
             "next_cursor": page.next_cursor,
         }

@@ -51,7 +51,9 @@ class DevMailboxController(Controller):
         for path in paths:
             message = _read(path)
             entries.append(
-                MailboxEntry(path.name, str(message["To"]), str(message["Subject"]), str(message["Date"]))
+                MailboxEntry(
+                    path.name, str(message["To"]), str(message["Subject"]), str(message["Date"])
+                )
             )
         return Template("dev_mailbox.html", context={"entries": entries})
 

@@ -28,7 +28,9 @@ class BadRequest(HTTPException):
 def _respond(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith("/api/"):
         return Response({"error": message, "status": status}, status_code=status)
-    return Template("error.html", context={"status": status, "message": message}, status_code=status)
+    return Template(
+        "error.html", context={"status": status, "message": message}, status_code=status
+    )
 
 
 def http_error(request: Request, error: HTTPException) -> Response:

@@ -70,7 +70,9 @@ async def _campaign_page(
 
 class PublicController(Controller):
     @get("/c/{slug:str}", name="campaign")
-    async def campaign_page(self, slug: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
+    async def campaign_page(
+        self, slug: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> Template:
         return await _campaign_page(runtime, await campaign_or_404(runtime, slug))
 
     @post("/c/{slug:str}/sign", name="sign")
@@ -92,7 +94,9 @@ class PublicController(Controller):
             await runtime.signatures.sign(campaign, form.data)
         except CampaignClosed:
             return await _campaign_page(runtime, campaign, form, closed_notice, 422)
-        return Redirect(request.app.route_reverse("check_email", slug=campaign.slug), status_code=303)
+        return Redirect(
+            request.app.route_reverse("check_email", slug=campaign.slug), status_code=303
+        )
 
     @get("/c/{slug:str}/check-email", name="check_email")
     async def check_email(self, slug: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
@@ -120,7 +124,9 @@ class PublicController(Controller):
         )
 
     @get("/confirm/{token:str}", name="confirm")
-    async def confirm_page(self, token: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
+    async def confirm_page(
+        self, token: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> Template:
         view = await runtime.signatures.describe(token)
         return _confirm_template(token, view)
 
@@ -150,4 +156,3 @@ def _confirm_template(token: str, view: Any) -> Template:
         context={"token": token, "view": view, "state": view.state.value},
         status_code=_CONFIRM_STATUS.get(view.state, 200),
     )
-
