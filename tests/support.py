@@ -61,15 +61,37 @@ class _Collector:
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives. Can go down."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives. Can go down.
 
-    def __init__(self) -> None:
+    With `credentials`, it refuses mail until the client logs in with them.
+    """
+
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.port = free_port()
+        self.credentials = credentials
         self._collector = _Collector()
         self._controller: Controller | None = None
 
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and self.credentials == (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
     def start(self) -> None:
-        self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
+        options: dict[str, object] = {}
+        if self.credentials:
+            options = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,  # loopback only, in tests
+            }
+        self._controller = Controller(
+            self._collector, hostname="127.0.0.1", port=self.port, **options
+        )
         self._controller.start()
 
     def stop(self) -> None:

@@ -116,3 +116,23 @@ def test_many_messages_are_delivered_in_batches(
             return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
     assert run_with_runtime(settings, count) == 0
+
+
+def test_smtp_url_credentials_are_used_to_log_in(client: TestClient, settings: Settings) -> None:
+    server = SmtpSink(credentials=("mailer", "p@ss:word/1"))
+    server.start()
+    try:
+        make_campaign(settings)
+        client.post("/c/free-them/sign", data=individual_form())
+        wrong = settings.with_changes(smtp_url=f"smtp://mailer:nope@127.0.0.1:{server.port}")
+        assert deliver_mail(wrong).failed == 1
+        assert server.messages == []
+
+        # Reserved characters in the password arrive percent-encoded in the URL.
+        right = settings.with_changes(
+            smtp_url=f"smtp://mailer:p%40ss%3Aword%2F1@127.0.0.1:{server.port}"
+        )
+        assert deliver_mail(right, now=utcnow() + timedelta(hours=2)).sent == 1
+        assert [str(m["To"]) for m in server.messages] == ["ana@example.org"]
+    finally:
+        server.stop()

@@ -157,3 +157,21 @@ async def test_endorser_list_pages_by_keyset_without_gaps_or_repeats(
     assert pages == 3
     assert len(names) == len(set(names)) == len(public)
     assert names == list(reversed(public)), "newest confirmation first"
+
+
+async def test_export_reads_in_batches_and_keeps_every_confirmed_row(
+    runtime: Runtime, campaign: CampaignView
+) -> None:
+    from signon.exports import confirmed_signature_rows
+
+    people = [person(n) for n in range(23)]
+    for signer in people:
+        await runtime.signatures.sign(campaign, signer)
+    for signer in people[:20]:  # three stay unconfirmed
+        token = runtime.signatures.tokens.issue(await nonce_of(runtime, signer.email))
+        await runtime.signatures.confirm(token)
+
+    batches = [batch async for batch in confirmed_signature_rows(runtime.db, campaign.id, 7)]
+    assert [len(batch) for batch in batches] == [7, 7, 6]
+    emails = [row[4] for batch in batches for row in batch]
+    assert emails == [p.email for p in people[:20]]
