@@ -19,6 +19,7 @@ import pytest
 from litestar.testing import TestClient
 
 from signon.app import create_app
+from signon.crypto import create_key_file
 from signon.db.migrate import upgrade
 from signon.settings import Settings, normalise_database_url
 from tests.support import (
@@ -84,7 +85,14 @@ def smtp_server() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink) -> Settings:
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "keys" / "keys.json"
+    create_key_file(path)
+    return path
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink, key_file: Path) -> Settings:
     return Settings(
         secret_key=TEST_SECRET,
         data_dir=tmp_path / "data",
@@ -94,6 +102,7 @@ def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink) -> Settin
         mail_from="Signon Test <signon@example.org>",
         dev=False,
         inline_worker=False,
+        key_file=key_file,
     )
 
 

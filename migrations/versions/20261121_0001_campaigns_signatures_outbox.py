@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-21 05:40:07.210345
+Create Date: 2026-11-21 06:09:02.516087
 """
 
 from collections.abc import Sequence
@@ -31,10 +31,13 @@ def upgrade() -> None:
         sa.Column("ask_location", sa.Boolean(), nullable=False),
         sa.Column("ask_comment", sa.Boolean(), nullable=False),
         sa.Column("allow_organizations", sa.Boolean(), nullable=False),
+        sa.Column("name_display", sa.String(length=16), nullable=False),
         sa.Column("individuals_count", sa.Integer(), nullable=False),
         sa.Column("organizations_count", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
         sa.UniqueConstraint("slug", name=op.f("uq_campaigns_slug")),
     )
@@ -46,23 +49,22 @@ def upgrade() -> None:
         ),
         sa.Column("signer_type", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
-        sa.Column("email_key", sa.String(length=64), nullable=False),
-        sa.Column("organization", sa.String(length=200), nullable=True),
-        sa.Column("website", sa.String(length=300), nullable=True),
-        sa.Column("role", sa.String(length=200), nullable=True),
-        sa.Column("city", sa.String(length=100), nullable=True),
-        sa.Column("country", sa.String(length=100), nullable=True),
-        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("moderation", sa.String(length=16), nullable=False),
+        sa.Column("flag_reason", sa.String(length=300), nullable=True),
+        sa.Column("email_key", sa.String(length=64), nullable=True),
+        sa.Column("personal", sa.Text(), nullable=True),
         sa.Column("display", sa.String(length=16), nullable=False),
         sa.Column("wants_updates", sa.Boolean(), nullable=False),
         sa.Column("listed", sa.Boolean(), nullable=False),
+        sa.Column("public_name", sa.String(length=200), nullable=True),
+        sa.Column("public_place", sa.String(length=210), nullable=True),
+        sa.Column("public_website", sa.String(length=300), nullable=True),
         sa.Column("token_nonce", sa.String(length=32), nullable=False),
         sa.Column("emails_sent", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaigns.id"],
@@ -81,14 +83,15 @@ def upgrade() -> None:
             ["campaign_id", "signer_type", "listed", "confirmed_at", "id"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_signatures_status_created", ["status", "created_at"], unique=False
+        )
 
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("to_address", sa.String(length=320), nullable=False),
-        sa.Column("subject", sa.String(length=300), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column(
             "signature_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
@@ -101,7 +104,7 @@ def upgrade() -> None:
             ["signature_id"],
             ["signatures.id"],
             name=op.f("fk_outbox_signature_id_signatures"),
-            ondelete="SET NULL",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
@@ -119,6 +122,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("signatures", schema=None) as batch_op:
+        batch_op.drop_index("ix_signatures_status_created")
         batch_op.drop_index("ix_signatures_public_list")
 
     op.drop_table("signatures")

@@ -28,12 +28,14 @@ def normalise_email(raw: str) -> str:
     return checked.normalized
 
 
-def email_key(secret_key: str, email: str) -> str:
+def email_key(index_key: bytes | str, email: str) -> str:
     """One key per person: the lower-cased address under a keyed hash (HMAC-SHA256).
 
     email-validator lower-cases only the domain; nearly every mail system treats the local part
     case-insensitively too, so two spellings of one address count as one signer. A keyed hash,
-    not a plain one, so that a copy of the database cannot be matched against a list of addresses.
+    not a plain one, so that a copy of the database cannot be matched against a list of
+    addresses; the key lives in the key file, outside the database.
     """
-    key = hmac.new(secret_key.encode(), b"signon.email-key.v1", hashlib.sha256).digest()
+    secret = index_key.encode() if isinstance(index_key, str) else index_key
+    key = hmac.new(secret, b"signon.email-key.v1", hashlib.sha256).digest()
     return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()

@@ -18,7 +18,9 @@ from signon.settings import Settings
 from signon.web.api import ApiController
 from signon.web.dev import DevMailboxController
 from signon.web.errors import exception_handlers
+from signon.web.manage import ManageController
 from signon.web.public import PublicController
+from signon.worker import run_worker
 
 
 def provide_runtime(state: State) -> Runtime:
@@ -33,9 +35,7 @@ def create_app(settings: Settings) -> Litestar:
         stop = asyncio.Event()
         worker = None
         if settings.inline_worker:
-            worker = asyncio.create_task(
-                runtime.mail_worker.run_forever(stop, settings.mail_poll_seconds)
-            )
+            worker = asyncio.create_task(run_worker(runtime, stop))
         try:
             yield
         finally:
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> Litestar:
 
     handlers: list = [
         PublicController,
+        ManageController,
         ApiController,
         create_static_files_router(
             path="/static", directories=[settings.static_dir], name="static"

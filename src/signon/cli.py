@@ -13,13 +13,17 @@ from typing import IO, TypeVar
 
 import click
 
+from signon.crypto import KeyFileError, Keyring, create_key_file
 from signon.db import Database
 from signon.db.migrate import schema_problem, upgrade
 from signon.exports import signature_csv
 from signon.runtime import Runtime
 from signon.services.campaigns import KINDS, CampaignError, CampaignService, CampaignSpec
 from signon.services.counts import recount
+from signon.services.keys import rotate_keys
+from signon.services.retention import PurgeReport, Retention
 from signon.settings import Settings, SettingsError, load_settings
+from signon.worker import run_worker
 
 T = TypeVar("T")
 
@@ -40,6 +44,18 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.dispose()
 
     return asyncio.run(run())
+
+
+def _keyring(settings: Settings) -> Keyring:
+    try:
+        return Keyring(settings.data_key_file)
+    except KeyFileError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _runtime(settings: Settings) -> Runtime:
+    _keyring(settings)  # a clear message rather than a traceback when the key file is missing
+    return Runtime.start(settings)
 
 
 def _require_current_schema(settings: Settings) -> None:
@@ -83,6 +99,7 @@ def serve(host: str, port: int, workers: int, no_mail_worker: bool, access_log: 
     settings = _settings()
     _require_current_schema(settings)
     _require_mail(settings)
+    _keyring(settings)
     if no_mail_worker:
         os.environ["SIGNON_INLINE_WORKER"] = "0"
     click.echo(
@@ -110,7 +127,7 @@ def worker(once: bool) -> None:
     _require_mail(settings)
 
     async def run() -> None:
-        runtime = Runtime.start(settings)
+        runtime = _runtime(settings)
         try:
             if once:
                 report = await runtime.mail_worker.drain()
@@ -120,7 +137,7 @@ def worker(once: bool) -> None:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            await runtime.mail_worker.run_forever(stop, settings.mail_poll_seconds)
+            await run_worker(runtime, stop)
         finally:
             await runtime.close()
 
@@ -247,7 +264,7 @@ def export(slug: str, output: Path | None) -> None:
             raise click.ClickException(f"there is no campaign with the slug {slug!r}")
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            async for chunk in signature_csv(db, found.id):
+            async for chunk in signature_csv(db, keyring, found.id):
                 target.write(chunk)
         finally:
             if output:
@@ -255,7 +272,9 @@ def export(slug: str, output: Path | None) -> None:
             else:
                 target.flush()
 
-    _with_db(_settings(), run)
+    settings = _settings()
+    keyring = _keyring(settings)
+    _with_db(settings, run)
     if output:
         click.echo(f"wrote {output}", err=True)
 
@@ -273,3 +292,53 @@ def recount_command(slug: str | None) -> None:
             f"{result.slug}: {result.individuals} individuals, "
             f"{result.organizations} organizations ({state})"
         )
+
+
+@main.command()
+def purge() -> None:
+    """Apply retention now: drop stale unconfirmed signatures, erase long-closed campaigns' data."""
+    settings = _settings()
+
+    async def run(db: Database) -> PurgeReport:
+        return await Retention(db, settings.pending_retention, settings.closed_retention).purge()
+
+    report = _with_db(settings, run)
+    click.echo(f"deleted {report.pending_deleted} unconfirmed signatures")
+    for slug in report.campaigns_purged:
+        click.echo(f"erased personal data of {slug}")
+    click.echo(f"erased the personal data of {report.signatures_erased} signatures")
+
+
+@main.group()
+def keys() -> None:
+    """The key file that encrypts personal data (keep it out of database backups)."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the key file (never overwrites one)."""
+    settings = _settings()
+    try:
+        create_key_file(settings.data_key_file)
+    except KeyFileError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {settings.data_key_file} (mode 0600): back it up separately")
+
+
+@keys.command("rotate")
+@click.option(
+    "--grace",
+    default=5.0,
+    show_default=True,
+    type=float,
+    help="Seconds to let running processes pick up the new key before re-encrypting.",
+)
+def keys_rotate(grace: float) -> None:
+    """Re-encrypt all personal data under a new key, while Signon keeps running."""
+    settings = _settings()
+    _keyring(settings)
+    report = _with_db(settings, lambda db: rotate_keys(db, settings.data_key_file, grace))
+    click.echo(
+        f"new key {report.new_key_id}; re-encrypted {report.reencrypted} values; "
+        f"retired {', '.join(report.retired_key_ids)}"
+    )

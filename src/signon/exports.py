@@ -11,29 +11,22 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
+from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Signature
+from signon.services.records import PersonalData
 
 COLUMNS = (
-    "id",
-    "signer_type",
-    "status",
-    "name",
-    "email",
-    "organization",
-    "website",
-    "role",
-    "city",
-    "country",
-    "comment",
-    "display",
-    "wants_updates",
-    "created_at",
+    "id", "signer_type", "status", "moderation", "name", "email", "organization", "website",
+    "role", "city", "country", "comment", "display", "wants_updates", "created_at",
     "confirmed_at",
-)
+)  # fmt: skip
+_STORED = ("id", "signer_type", "status", "moderation")
+_PERSONAL = ("name", "email", "organization", "website", "role", "city", "country", "comment")
 # Characters that make a spreadsheet treat a cell as a formula (and their full-width forms).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BATCH_SIZE = 2000
@@ -62,15 +55,22 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
 
 
 async def confirmed_signature_rows(
-    db: Database, campaign_id: int, batch_size: int = BATCH_SIZE
+    db: Database, keyring: Keyring, campaign_id: int, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[list[Sequence[object]]]:
-    columns = [getattr(Signature, name) for name in COLUMNS]
+    """Confirmed signatures in id order, decrypted, one list per short read transaction."""
     after = 0
     while True:
         async with db.read() as session:
             batch = (
                 await session.execute(
-                    select(*columns)
+                    select(
+                        *(getattr(Signature, name) for name in _STORED),
+                        Signature.personal,
+                        Signature.display,
+                        Signature.wants_updates,
+                        Signature.created_at,
+                        Signature.confirmed_at,
+                    )
                     .where(
                         Signature.campaign_id == campaign_id,
                         Signature.status == "confirmed",
@@ -82,12 +82,19 @@ async def confirmed_signature_rows(
             ).all()
         if not batch:
             return
-        yield [tuple(row) for row in batch]
-        after = batch[-1][0]
+        yield [_row(keyring, row) for row in batch]
+        after = batch[-1].id
 
 
-async def signature_csv(db: Database, campaign_id: int) -> AsyncIterator[str]:
+def _row(keyring: Keyring, row: Any) -> tuple[object, ...]:
+    personal = PersonalData.open(keyring, row.personal)
+    values = [getattr(personal, name) if personal else None for name in _PERSONAL]
+    stored = [getattr(row, name) for name in _STORED]
+    return (*stored, *values, row.display, row.wants_updates, row.created_at, row.confirmed_at)
+
+
+async def signature_csv(db: Database, keyring: Keyring, campaign_id: int) -> AsyncIterator[str]:
     """The CSV of a campaign's confirmed signatures, header first, in chunks."""
     yield csv_text([COLUMNS])
-    async for batch in confirmed_signature_rows(db, campaign_id):
+    async for batch in confirmed_signature_rows(db, keyring, campaign_id):
         yield csv_text(batch)

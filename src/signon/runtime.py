@@ -5,45 +5,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from signon.composer import MailComposer
+from signon.crypto import Keyring
 from signon.db import Database
 from signon.mail import transport_for
 from signon.services.campaigns import CampaignService
 from signon.services.endorsers import EndorserService
 from signon.services.outbox import OutboxWorker
+from signon.services.retention import Retention
+from signon.services.selfservice import SelfService
 from signon.services.signatures import SignatureService
 from signon.settings import Settings
-from signon.tokens import ConfirmTokens
+from signon.tokens import ConfirmTokens, ManageTokens
 
 
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
     db: Database
+    keyring: Keyring
     campaigns: CampaignService
     signatures: SignatureService
+    selfservice: SelfService
     endorsers: EndorserService
+    retention: Retention
     mail_worker: OutboxWorker
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
+        keyring = Keyring(settings.data_key_file)  # fails here, before any request, if missing
         db = Database(settings.database_url)
         composer = MailComposer(settings.templates_dir, settings.base_url)
-        tokens = ConfirmTokens(settings.secret_key, settings.confirm_token_max_age)
+        manage_tokens = ManageTokens(settings.secret_key)
         return cls(
             settings=settings,
             db=db,
+            keyring=keyring,
             campaigns=CampaignService(db),
             signatures=SignatureService(
                 db,
-                tokens,
+                keyring,
+                ConfirmTokens(settings.secret_key, settings.confirm_token_max_age),
+                manage_tokens,
                 composer,
-                secret_key=settings.secret_key,
                 max_emails=settings.max_emails_per_signature,
-                token_days=settings.confirm_token_max_age.total_seconds() / 86400,
             ),
+            selfservice=SelfService(db, keyring, manage_tokens),
             endorsers=EndorserService(db),
+            retention=Retention(db, settings.pending_retention, settings.closed_retention),
             mail_worker=OutboxWorker(
                 db,
+                keyring,
                 transport_for(settings.smtp_url, settings.mailbox_dir),
                 settings.mail_from,
                 batch_size=settings.mail_batch_size,

@@ -39,6 +39,9 @@ class Settings:
     inline_worker: bool = True
     mail_batch_size: int = 50
     mail_poll_seconds: float = 1.0
+    key_file: Path | None = None  # default: data_dir / "keys.json"
+    pending_retention: timedelta = timedelta(days=7)
+    closed_retention: timedelta = timedelta(days=90)
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
     migrations_dir: Path = field(default=PROJECT_ROOT / "migrations")
@@ -47,6 +50,11 @@ class Settings:
     def mailbox_dir(self) -> Path:
         """Where the dev mailbox keeps messages when no SMTP server is configured."""
         return self.data_dir / "mailbox"
+
+    @property
+    def data_key_file(self) -> Path:
+        """The key file for personal data: outside the database, kept out of its backups."""
+        return self.key_file or self.data_dir / "keys.json"
 
     @property
     def uses_dev_mailbox(self) -> bool:
@@ -144,6 +152,11 @@ def load_settings(
         raise SettingsError(f"SIGNON_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
 
     token_days = _number(values, "SIGNON_CONFIRM_TOKEN_DAYS", 7, float, 1 / 24, 365)
+    pending_days = _number(values, "SIGNON_PENDING_RETENTION_DAYS", 7, float, 1, 365)
+    closed_days = _number(values, "SIGNON_CLOSED_RETENTION_DAYS", 90, float, 1, 3650)
+    key_file = Path(str(values["SIGNON_KEY_FILE"])) if values.get("SIGNON_KEY_FILE") else None
+    if dev:
+        ensure_dev_key_file(key_file or data_dir / "keys.json")
     max_body = int(_number(values, "SIGNON_MAX_BODY_BYTES", 64 * 1024, int, 1024, 10_000_000))
 
     return Settings(
@@ -157,4 +170,15 @@ def load_settings(
         confirm_token_max_age=timedelta(days=token_days),
         max_body_bytes=max_body,
         inline_worker=_truthy(values.get("SIGNON_INLINE_WORKER", "1")),
+        key_file=key_file,
+        pending_retention=timedelta(days=pending_days),
+        closed_retention=timedelta(days=closed_days),
     )
+
+
+def ensure_dev_key_file(path: Path) -> None:
+    """Dev mode only: create the data key file on first use. Production runs `signon keys init`."""
+    from signon.crypto import create_key_file
+
+    if not path.exists():
+        create_key_file(path)

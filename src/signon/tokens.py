@@ -37,7 +37,7 @@ def new_nonce() -> str:
 class ConfirmTokens:
     def __init__(self, secret_key: str, max_age: timedelta) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT)
-        self._max_age = max_age
+        self.max_age = max_age
 
     def issue(self, nonce: str) -> str:
         return self._serializer.dumps(nonce)
@@ -46,7 +46,7 @@ class ConfirmTokens:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return TokenCheck(TokenState.INVALID)
         try:
-            nonce = self._serializer.loads(token, max_age=self._max_age.total_seconds())
+            nonce = self._serializer.loads(token, max_age=self.max_age.total_seconds())
         except SignatureExpired as expired:
             try:
                 nonce = self._serializer.load_payload(expired.payload)
@@ -62,3 +62,26 @@ def _checked(state: TokenState, nonce: object) -> TokenCheck:
     if not isinstance(nonce, str) or not nonce:
         return TokenCheck(TokenState.INVALID)
     return TokenCheck(state, nonce)
+
+
+MANAGE_SALT = "signon.manage.v1"
+
+
+class ManageTokens:
+    """Links to a signer's own manage page. They do not expire: a signer may withdraw years later;
+    withdrawing erases the data, so an old link then shows only that it was withdrawn."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=MANAGE_SALT)
+
+    def issue(self, nonce: str) -> str:
+        return self._serializer.dumps(nonce)
+
+    def check(self, token: str) -> str | None:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        try:
+            nonce = self._serializer.loads(token)
+        except BadSignature:
+            return None
+        return nonce if isinstance(nonce, str) and nonce else None

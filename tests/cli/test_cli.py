@@ -26,6 +26,7 @@ def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
         "SIGNON_BASE_URL": "http://testserver.local",
         "SIGNON_CONFIG": str(tmp_path / "no-config.toml"),
         "SIGNON_DEV": "",
+        "SIGNON_KEY_FILE": str(settings.data_key_file),
     }
 
 

@@ -57,7 +57,7 @@ def test_individual_signs_confirms_and_is_listed(
     assert confirmed.status_code == 200 and "confirmed" in confirmed.text
     assert counts(client) == {"individuals": 1, "organizations": 0, "total": 1}
     assert endorsers(client, "individual") == [
-        {"type": "individual", "name": "Ana Lima", "city": "Porto", "country": "Portugal"}
+        {"type": "individual", "name": "Ana Lima", "place": "Porto, Portugal"}
     ]
     campaign_page = client.get("/c/free-them").text
     assert "Ana Lima" in campaign_page and "ana@example.org" not in campaign_page

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from signon.addresses import email_key
 from signon.db.models import Campaign, Signature, utcnow
 from signon.forms import SignatureInput
 from signon.runtime import Runtime
@@ -42,7 +41,7 @@ def person(number: int, **changes: object) -> SignatureInput:
 
 async def nonce_of(runtime: Runtime, email: str) -> str:
     async with runtime.db.read() as session:
-        key = email_key(runtime.settings.secret_key, email)
+        key = runtime.keyring.email_key(email)
         return str(
             await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
         )
@@ -51,8 +50,8 @@ async def nonce_of(runtime: Runtime, email: str) -> str:
 async def test_the_database_refuses_a_second_signature_for_the_same_address(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
-    key = email_key(runtime.settings.secret_key, "Same@Example.org")
-    assert key == email_key(runtime.settings.secret_key, "same@example.org")
+    key = runtime.keyring.email_key("Same@Example.org")
+    assert key == runtime.keyring.email_key("same@example.org")
     now = utcnow()
 
     def row(nonce: str) -> Signature:
@@ -60,8 +59,8 @@ async def test_the_database_refuses_a_second_signature_for_the_same_address(
             campaign_id=campaign.id,
             signer_type="individual",
             status="pending",
-            name="X",
-            email="same@example.org",
+            moderation="none",
+            personal=None,
             email_key=key,
             display="public",
             wants_updates=False,
@@ -162,7 +161,7 @@ async def test_endorser_list_pages_by_keyset_without_gaps_or_repeats(
 async def test_export_reads_in_batches_and_keeps_every_confirmed_row(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
-    from signon.exports import confirmed_signature_rows
+    from signon.exports import COLUMNS, confirmed_signature_rows
 
     people = [person(n) for n in range(23)]
     for signer in people:
@@ -171,7 +170,10 @@ async def test_export_reads_in_batches_and_keeps_every_confirmed_row(
         token = runtime.signatures.tokens.issue(await nonce_of(runtime, signer.email))
         await runtime.signatures.confirm(token)
 
-    batches = [batch async for batch in confirmed_signature_rows(runtime.db, campaign.id, 7)]
+    batches = [
+        batch
+        async for batch in confirmed_signature_rows(runtime.db, runtime.keyring, campaign.id, 7)
+    ]
     assert [len(batch) for batch in batches] == [7, 7, 6]
-    emails = [row[4] for batch in batches for row in batch]
+    emails = [row[COLUMNS.index("email")] for batch in batches for row in batch]
     assert emails == [p.email for p in people[:20]]

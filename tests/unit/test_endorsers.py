@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from signon.services.endorsers import (
     MAX_ID,
     BadCursor,
+    Endorser,
     decode_cursor,
     encode_cursor,
-    public_endorser,
 )
+from signon.services.records import PersonalData, first_name_and_initial, public_fields
 
 ZONES = st.sampled_from(
     [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
@@ -119,39 +120,51 @@ def test_any_text_decodes_to_a_time_and_a_storable_id_or_is_refused(cursor: str)
     assert 0 <= signature_id <= MAX_ID
 
 
-# --- public_endorser ------------------------------------------------------------------------------
+# --- what the public sees of one signature -----------------------------------------------------
+
+GRACE = PersonalData(
+    name="Grace Hopper",
+    email="grace@example.org",
+    organization="Friends of the River",
+    website="https://river.example.org",
+    role="Chair",
+    city="Lyon",
+    country="France",
+    comment="private words",
+)
 
 
 def test_an_organization_is_listed_by_its_name_never_its_contact_person() -> None:
-    endorser = public_endorser(
-        "organization",
-        "Grace Hopper",
-        "Friends of the River",
-        "https://river.example.org",
-        "Lyon",
-        "France",
-    )
+    fields = public_fields("organization", GRACE, "full")
 
-    assert endorser.type == "organization"
-    assert endorser.name == "Friends of the River"
-    assert endorser.website == "https://river.example.org"
-    assert (endorser.city, endorser.country) == ("Lyon", "France")
-    assert "Grace Hopper" not in repr(endorser)
+    assert fields == {
+        "public_name": "Friends of the River",
+        "public_place": "Lyon, France",
+        "public_website": "https://river.example.org",
+    }
+    assert "Grace" not in repr(fields) and "Chair" not in repr(fields)
 
 
-def test_an_individual_is_listed_by_name_without_a_website() -> None:
-    endorser = public_endorser(
-        "individual", "Ada Lovelace", "Acme", "https://acme.example", None, "UK"
-    )
+def test_an_individual_is_listed_by_name_without_a_website_or_organization() -> None:
+    fields = public_fields("individual", GRACE, "full")
 
-    assert endorser.type == "individual"
-    assert endorser.name == "Ada Lovelace"
-    assert endorser.website is None
-    assert "Acme" not in repr(endorser)
-    assert (endorser.city, endorser.country) == (None, "UK")
+    assert fields == {
+        "public_name": "Grace Hopper",
+        "public_place": "Lyon, France",
+        "public_website": None,
+    }
+
+
+def test_first_name_and_initial_mode() -> None:
+    assert public_fields("individual", GRACE, "initial")["public_name"] == "Grace H."
+    assert first_name_and_initial("Madonna") == "Madonna"
+    assert first_name_and_initial("نور الهدى") == "نور ا."
+    assert first_name_and_initial("Ana Maria da Silva") == "Ana S."
+
+
+def test_nothing_public_without_personal_data() -> None:
+    assert set(public_fields("individual", None, "full").values()) == {None}
 
 
 def test_an_endorser_carries_no_email_or_private_field() -> None:
-    endorser = public_endorser("individual", "Ada", None, None, None, None)
-
-    assert set(type(endorser).__slots__) == {"type", "name", "website", "city", "country"}
+    assert set(Endorser.__slots__) == {"type", "name", "website", "place"}

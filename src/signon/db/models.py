@@ -74,15 +74,23 @@ class Campaign(Base):
     ask_location: Mapped[bool] = mapped_column(Boolean, default=False)
     ask_comment: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_organizations: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How listed individuals are named: "full" name, or "initial" (first name and initial).
+    name_display: Mapped[str] = mapped_column(String(16), default="full")
     # Denormalised counters, moved in the same transaction as each confirmation;
     # `signon recount` rebuilds them from the signatures.
     individuals_count: Mapped[int] = mapped_column(Integer, default=0)
     organizations_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention removed the signers' personal data (what was public stays).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Signature(Base):
+    """One endorsement. What the signer submitted is one encrypted blob (`personal`); what the
+    public may see is copied out in plain text (`public_*`) only while the signature is listed."""
+
     __tablename__ = "signatures"
     __table_args__ = (
         # One signature per address per campaign: email_key is a keyed hash of the
@@ -96,48 +104,50 @@ class Signature(Base):
             "confirmed_at",
             "id",
         ),
+        Index("ix_signatures_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     signer_type: Mapped[str] = mapped_column(String(16))
+    # pending -> confirmed; withdrawn by the signer (personal data erased at once).
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
-    email_key: Mapped[str] = mapped_column(String(64))
-    organization: Mapped[str | None] = mapped_column(String(200))
-    website: Mapped[str | None] = mapped_column(String(300))
-    role: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    country: Mapped[str | None] = mapped_column(String(100))
-    comment: Mapped[str | None] = mapped_column(Text)
+    # none | held (waits for an organizer) | approved | rejected | hidden
+    moderation: Mapped[str] = mapped_column(String(16), default="none")
+    # Why the signature looked suspicious, for the organizers' review (never shown publicly).
+    flag_reason: Mapped[str | None] = mapped_column(String(300))
+    email_key: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted JSON: name, email, organization, website, role, city, country, comment.
+    personal: Mapped[str | None] = mapped_column(Text)
     display: Mapped[str] = mapped_column(String(16))
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
-    # True once confirmed with display "public": the only rows any public list reads.
+    # True while confirmed, counted and shown by name: the only rows public lists read.
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_name: Mapped[str | None] = mapped_column(String(200))
+    public_place: Mapped[str | None] = mapped_column(String(210))
+    public_website: Mapped[str | None] = mapped_column(String(300))
     token_nonce: Mapped[str] = mapped_column(String(32), unique=True)
     emails_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxMessage(Base):
     """An email waiting to be sent, written in the same transaction as what caused it.
 
-    A row leaves the table only once an SMTP server has accepted the message, so that the
-    links and addresses it carries are not kept longer than needed.
+    Recipient, subject and body are one encrypted blob (`payload`). A row leaves the table only
+    once an SMTP server has accepted the message.
     """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
     signature_id: Mapped[int | None] = mapped_column(
-        ForeignKey("signatures.id", ondelete="SET NULL"), index=True
+        ForeignKey("signatures.id", ondelete="CASCADE"), index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -145,3 +155,11 @@ class OutboxMessage(Base):
     # A worker that claims a message leases it until this time; a crashed worker's lease expires.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# The encrypted columns and the context each is bound to (used by key rotation).
+ENCRYPTED_COLUMNS = ((Signature, "personal"), (OutboxMessage, "payload"))
+
+
+def crypto_context(model: type[Base], column: str) -> str:
+    return f"{model.__tablename__}.{column}"

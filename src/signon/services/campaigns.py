@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
@@ -16,6 +16,7 @@ from signon.markdown import render_markdown
 
 KINDS = ("petition", "letter")
 STATUSES = ("draft", "open", "closed")
+NAME_DISPLAYS = ("full", "initial")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
@@ -35,6 +36,7 @@ class CampaignSpec:
     ask_location: bool = False
     ask_comment: bool = False
     allow_organizations: bool = True
+    name_display: str = "full"
 
     def problems(self) -> list[str]:
         found = []
@@ -50,6 +52,8 @@ class CampaignSpec:
             found.append(f"the status must be one of {', '.join(STATUSES)}")
         if self.goal is not None and self.goal < 1:
             found.append("the goal must be a positive number")
+        if self.name_display not in NAME_DISPLAYS:
+            found.append(f"the name display must be one of {', '.join(NAME_DISPLAYS)}")
         if self.deadline is not None and self.deadline.tzinfo is None:
             found.append("the deadline must carry a time zone")
         return found
@@ -130,6 +134,8 @@ class CampaignService:
             ask_location=spec.ask_location,
             ask_comment=spec.ask_comment,
             allow_organizations=spec.allow_organizations,
+            name_display=spec.name_display,
+            closed_at=utcnow() if spec.status == "closed" else None,
             individuals_count=0,
             organizations_count=0,
         )
@@ -166,7 +172,14 @@ class CampaignService:
             campaign = await session.scalar(
                 update(Campaign)
                 .where(Campaign.slug == slug)
-                .values(status=status, updated_at=utcnow())
+                .values(
+                    status=status,
+                    updated_at=utcnow(),
+                    # Closing twice keeps the first date: retention counts from it.
+                    closed_at=func.coalesce(Campaign.closed_at, utcnow())
+                    if status == "closed"
+                    else None,
+                )
                 .returning(Campaign)
             )
             if campaign is None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from signon.db import Database
 from signon.db.models import Campaign, Signature
+from signon.services.records import COUNTED_MODERATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ def _confirmed(signer_type: str):  # type: ignore[no-untyped-def]
             Signature.campaign_id == Campaign.id,
             Signature.signer_type == signer_type,
             Signature.status == "confirmed",
+            Signature.moderation.in_(COUNTED_MODERATION),
         )
         .scalar_subquery()
     )

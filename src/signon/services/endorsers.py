@@ -29,8 +29,7 @@ class Endorser:
     type: str
     name: str
     website: str | None = None
-    city: str | None = None
-    country: str | None = None
+    place: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,26 +56,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return when, signature_id
 
 
-def public_endorser(
-    signature_type: str,
-    name: str,
-    organization: str | None,
-    website: str | None,
-    city: str | None,
-    country: str | None,
-) -> Endorser:
-    if signature_type == "organization":
-        # The organization is listed; the contact person who signed for it never is.
-        return Endorser(
-            type="organization",
-            name=organization or "",
-            website=website,
-            city=city,
-            country=country,
-        )
-    return Endorser(type="individual", name=name, city=city, country=country)
-
-
 class EndorserService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -88,11 +67,9 @@ class EndorserService:
             select(
                 Signature.id,
                 Signature.signer_type,
-                Signature.name,
-                Signature.organization,
-                Signature.website,
-                Signature.city,
-                Signature.country,
+                Signature.public_name,
+                Signature.public_place,
+                Signature.public_website,
                 Signature.confirmed_at,
             )
             .where(
@@ -116,7 +93,7 @@ class EndorserService:
         more = len(rows) > limit
         rows = rows[:limit]
         items = [
-            public_endorser(r.signer_type, r.name, r.organization, r.website, r.city, r.country)
+            Endorser(r.signer_type, r.public_name or "", r.public_website, r.public_place)
             for r in rows
         ]
         next_cursor = encode_cursor(rows[-1].confirmed_at, rows[-1].id) if more else None

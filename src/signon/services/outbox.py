@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import OutboxMessage, utcnow
 from signon.mail import MailTransport, OutgoingMail, build_message
+from signon.services.records import OUTBOX_PAYLOAD
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +35,31 @@ def backoff(attempts: int) -> timedelta:
 
 
 def enqueue(
-    session: AsyncSession, mail: OutgoingMail, *, kind: str, signature_id: int | None = None
+    session: AsyncSession,
+    keyring: Keyring,
+    mail: OutgoingMail,
+    *,
+    kind: str,
+    signature_id: int | None = None,
 ) -> None:
     """Queue a message inside the caller's transaction: it exists exactly if that commits."""
     now = utcnow()
+    payload = {"to": mail.to_address, "subject": mail.subject, "body": mail.body_text}
     session.add(
         OutboxMessage(
             kind=kind,
-            to_address=mail.to_address,
-            subject=mail.subject,
-            body_text=mail.body_text,
+            payload=keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
             signature_id=signature_id,
             attempts=0,
             created_at=now,
             next_attempt_at=now,
         )
     )
+
+
+def _opened(keyring: Keyring, sealed: str) -> OutgoingMail:
+    payload = keyring.decrypt_json(sealed, OUTBOX_PAYLOAD)
+    return OutgoingMail(payload["to"], payload["subject"], payload["body"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +77,15 @@ class _Claimed:
 
 class OutboxWorker:
     def __init__(
-        self, db: Database, transport: MailTransport, mail_from: str, batch_size: int = 50
+        self,
+        db: Database,
+        keyring: Keyring,
+        transport: MailTransport,
+        mail_from: str,
+        batch_size: int = 50,
     ) -> None:
         self.db = db
+        self.keyring = keyring
         self.transport = transport
         self.mail_from = mail_from
         self.batch_size = batch_size
@@ -91,19 +108,10 @@ class OutboxWorker:
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
                 .values(locked_until=now + LEASE)
-                .returning(
-                    OutboxMessage.id,
-                    OutboxMessage.to_address,
-                    OutboxMessage.subject,
-                    OutboxMessage.body_text,
-                    OutboxMessage.attempts,
-                )
+                .returning(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.attempts)
             )
             return [
-                _Claimed(
-                    row.id, OutgoingMail(row.to_address, row.subject, row.body_text), row.attempts
-                )
-                for row in rows
+                _Claimed(row.id, _opened(self.keyring, row.payload), row.attempts) for row in rows
             ]
 
     async def run_once(self, now: datetime | None = None) -> DeliveryReport:

@@ -7,18 +7,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signon.addresses import email_key
 from signon.composer import MailComposer
+from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Campaign, Signature, utcnow
 from signon.forms import SignatureInput
 from signon.services.campaigns import CampaignView
 from signon.services.outbox import enqueue
-from signon.tokens import ConfirmTokens, TokenState, new_nonce
+from signon.services.records import PersonalData, apply_visibility, counts, move_counter
+from signon.tokens import ConfirmTokens, ManageTokens, TokenState, new_nonce
 
 
 class SignOutcome(Enum):
@@ -28,6 +29,7 @@ class SignOutcome(Enum):
     RESENT = "resent"
     ALREADY_CONFIRMED = "already_confirmed"
     EMAIL_CAP_REACHED = "email_cap_reached"
+    MAIL_WITHHELD = "mail_withheld"  # flagged as automated: stored for review, no mail sent
 
 
 class ConfirmState(Enum):
@@ -35,7 +37,7 @@ class ConfirmState(Enum):
     CONFIRMED = "confirmed"  # just confirmed now
     ALREADY_CONFIRMED = "already_confirmed"
     EXPIRED = "expired"  # a new link can be sent
-    INVALID = "invalid"  # tampered, unknown, or no longer on record
+    INVALID = "invalid"  # tampered, unknown, withdrawn or no longer on record
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,20 @@ class ConfirmView:
     name: str | None = None
     organization: str | None = None
     display: str | None = None
+    held: bool = False  # confirmed, but waits for an organizer before it counts
+    manage_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """What the abuse checks concluded about one submission (see signon.abuse)."""
+
+    reasons: tuple[str, ...] = ()
+    send_mail: bool = True  # False for automated-looking submissions: no mail to a third party
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.reasons)
 
 
 class CampaignClosed(Exception):
@@ -57,25 +73,28 @@ class SignatureService:
     def __init__(
         self,
         db: Database,
+        keyring: Keyring,
         tokens: ConfirmTokens,
+        manage_tokens: ManageTokens,
         composer: MailComposer,
-        secret_key: str,
         max_emails: int,
-        token_days: float,
     ) -> None:
         self.db = db
+        self.keyring = keyring
         self.tokens = tokens
+        self.manage_tokens = manage_tokens
         self.composer = composer
-        self.secret_key = secret_key
         self.max_emails = max_emails
-        self.token_days = token_days
 
-    async def sign(self, campaign: CampaignView, data: SignatureInput) -> SignOutcome:
-        key = email_key(self.secret_key, data.email)
+    async def sign(
+        self, campaign: CampaignView, data: SignatureInput, screening: Screening | None = None
+    ) -> SignOutcome:
+        screening = screening or Screening()
+        key = self.keyring.email_key(data.email)
         for _ in range(2):
             try:
                 async with self.db.write() as session:
-                    return await self._sign_in(session, campaign, data, key)
+                    return await self._sign_in(session, campaign, data, key, screening)
             except IntegrityError:
                 # Someone signed with the same address at the same moment (PostgreSQL);
                 # the second pass finds their row and takes the "already there" path.
@@ -83,11 +102,16 @@ class SignatureService:
         raise RuntimeError("signing kept conflicting with a concurrent signature")
 
     async def _sign_in(
-        self, session: AsyncSession, campaign: CampaignView, data: SignatureInput, key: str
+        self,
+        session: AsyncSession,
+        campaign: CampaignView,
+        data: SignatureInput,
+        key: str,
+        screening: Screening,
     ) -> SignOutcome:
         now = utcnow()
         status = await session.scalar(select(Campaign.status).where(Campaign.id == campaign.id))
-        if status is None or not campaign.accepts_signatures(now) or status != "open":
+        if status != "open" or not campaign.accepts_signatures(now):
             raise CampaignClosed(campaign.slug)
         existing = await session.scalar(
             select(Signature)
@@ -95,54 +119,75 @@ class SignatureService:
             # The mail cap is read-modify-write (on SQLite, BEGIN IMMEDIATE already serialises).
             .with_for_update()
         )
+        sealed = PersonalData.of(data).seal(self.keyring)
         if existing is None:
             signature = Signature(
                 campaign_id=campaign.id,
-                email_key=key,
-                token_nonce=new_nonce(),
+                signer_type=data.signer_type,
                 status="pending",
+                moderation="held" if screening.flagged else "none",
+                flag_reason="; ".join(screening.reasons) or None,
+                email_key=key,
+                personal=sealed,
+                display=data.display,
+                wants_updates=data.wants_updates,
                 listed=False,
-                emails_sent=1,
+                token_nonce=new_nonce(),
+                emails_sent=0,
                 created_at=now,
                 updated_at=now,
-                **_fields(data),
             )
             session.add(signature)
             await session.flush()
-            self._queue_confirmation(session, campaign, signature)
+            if not screening.send_mail:
+                return SignOutcome.MAIL_WITHHELD
+            self._queue_confirmation(session, campaign, signature, data.email)
             return SignOutcome.CREATED
+        if not screening.send_mail:
+            return SignOutcome.MAIL_WITHHELD
         if existing.emails_sent >= self.max_emails:
             return SignOutcome.EMAIL_CAP_REACHED
-        existing.emails_sent += 1
-        if existing.status == "pending":
-            # The latest submission wins: a typo can be fixed by signing again, and the
-            # confirm page shows exactly what the owner of the address is confirming.
-            for name, value in _fields(data).items():
-                setattr(existing, name, value)
-            existing.updated_at = now
-            self._queue_confirmation(session, campaign, existing)
-            return SignOutcome.RESENT
-        mail = self.composer.compose(
-            "already_signed",
-            existing.email,
-            campaign_title=campaign.title,
-            campaign_url=f"{self.composer.base_url}/c/{campaign.slug}",
-        )
-        enqueue(session, mail, kind="already_signed", signature_id=existing.id)
-        return SignOutcome.ALREADY_CONFIRMED
+        if existing.status == "confirmed":
+            existing.emails_sent += 1
+            mail = self.composer.compose(
+                "already_signed",
+                data.email,
+                campaign_title=campaign.title,
+                campaign_url=f"{self.composer.base_url}/c/{campaign.slug}",
+                manage_url=self.manage_url(existing.token_nonce),
+            )
+            enqueue(session, self.keyring, mail, kind="already_signed", signature_id=existing.id)
+            return SignOutcome.ALREADY_CONFIRMED
+        # Pending: the latest submission wins, and the owner of the address must confirm it.
+        # A typo is fixed by signing again; the confirm page shows exactly what is confirmed.
+        existing.personal = sealed
+        existing.signer_type = data.signer_type
+        existing.display = data.display
+        existing.wants_updates = data.wants_updates
+        if screening.flagged and existing.moderation == "none":
+            existing.moderation = "held"
+            existing.flag_reason = "; ".join(screening.reasons)
+        existing.updated_at = now
+        self._queue_confirmation(session, campaign, existing, data.email)
+        return SignOutcome.RESENT
+
+    def manage_url(self, nonce: str) -> str:
+        return f"{self.composer.base_url}/manage/{self.manage_tokens.issue(nonce)}"
 
     def _queue_confirmation(
-        self, session: AsyncSession, campaign: CampaignView, signature: Signature
+        self, session: AsyncSession, campaign: CampaignView, signature: Signature, email: str
     ) -> None:
+        signature.emails_sent += 1
         token = self.tokens.issue(signature.token_nonce)
         mail = self.composer.compose(
             "confirm",
-            signature.email,
+            email,
             campaign_title=campaign.title,
             confirm_url=f"{self.composer.base_url}/confirm/{token}",
-            valid_days=math.ceil(self.token_days),
+            manage_url=self.manage_url(signature.token_nonce),
+            valid_days=math.ceil(self.tokens.max_age.total_seconds() / 86400),
         )
-        enqueue(session, mail, kind="confirm", signature_id=signature.id)
+        enqueue(session, self.keyring, mail, kind="confirm", signature_id=signature.id)
 
     async def describe(self, token: str) -> ConfirmView:
         """What the confirm page shows for a link, without changing anything (GET is safe)."""
@@ -157,9 +202,11 @@ class SignatureService:
                     .where(Signature.token_nonce == check.nonce)
                 )
             ).first()
-        if row is None:
+        if row is None or row[0].status == "withdrawn" or row[0].personal is None:
             return ConfirmView(ConfirmState.INVALID)
         signature, slug, title = row
+        personal = PersonalData.open(self.keyring, signature.personal)
+        assert personal is not None
         if signature.status == "confirmed":
             state = ConfirmState.ALREADY_CONFIRMED
         elif check.state is TokenState.EXPIRED:
@@ -171,9 +218,11 @@ class SignatureService:
             campaign_slug=slug,
             campaign_title=title,
             signer_type=signature.signer_type,
-            name=signature.name,
-            organization=signature.organization,
+            name=personal.name,
+            organization=personal.organization,
             display=signature.display,
+            held=signature.moderation == "held",
+            manage_token=self.manage_tokens.issue(signature.token_nonce),
         )
 
     async def confirm(self, token: str, now: datetime | None = None) -> ConfirmView:
@@ -182,35 +231,29 @@ class SignatureService:
         if check.state is not TokenState.VALID:
             return await self.describe(token)
         now = now or utcnow()
+        confirmed = False
         async with self.db.write() as session:
-            # The conditional UPDATE is the single point where pending becomes confirmed,
-            # so concurrent clicks move the counter exactly once.
-            confirmed = (
+            row = (
                 await session.execute(
-                    update(Signature)
+                    select(Signature, Campaign.name_display)
+                    .join(Campaign, Campaign.id == Signature.campaign_id)
                     .where(Signature.token_nonce == check.nonce, Signature.status == "pending")
-                    .values(
-                        status="confirmed",
-                        confirmed_at=now,
-                        updated_at=now,
-                        listed=Signature.display == "public",
-                    )
-                    .returning(Signature.campaign_id, Signature.signer_type)
+                    .with_for_update(of=Signature)
                 )
             ).first()
-            if confirmed is not None:
-                counter = (
-                    Campaign.organizations_count
-                    if confirmed.signer_type == "organization"
-                    else Campaign.individuals_count
+            if row is not None and row[0].personal is not None:
+                signature, name_display = row
+                signature.status = "confirmed"
+                signature.confirmed_at = now
+                signature.updated_at = now
+                apply_visibility(
+                    signature, PersonalData.open(self.keyring, signature.personal), name_display
                 )
-                await session.execute(
-                    update(Campaign)
-                    .where(Campaign.id == confirmed.campaign_id)
-                    .values({counter: counter + 1})
-                )
+                if counts(signature.status, signature.moderation):
+                    await move_counter(session, signature, +1)
+                confirmed = True
         view = await self.describe(token)
-        if confirmed is not None and view.state is ConfirmState.ALREADY_CONFIRMED:
+        if confirmed and view.state is ConfirmState.ALREADY_CONFIRMED:
             return replace(view, state=ConfirmState.CONFIRMED)
         return view
 
@@ -228,26 +271,11 @@ class SignatureService:
                     .with_for_update(of=Signature)
                 )
             ).first()
-            if row is None:
+            if row is None or row[0].emails_sent >= self.max_emails:
                 return
             signature, campaign = row
-            if signature.emails_sent >= self.max_emails:
-                return
-            signature.emails_sent += 1
-            self._queue_confirmation(session, CampaignView.of(campaign), signature)
-
-
-def _fields(data: SignatureInput) -> dict[str, object]:
-    return {
-        "signer_type": data.signer_type,
-        "name": data.name,
-        "email": data.email,
-        "organization": data.organization,
-        "website": data.website,
-        "role": data.role,
-        "city": data.city,
-        "country": data.country,
-        "comment": data.comment,
-        "display": data.display,
-        "wants_updates": data.wants_updates,
-    }
+            personal = PersonalData.open(self.keyring, signature.personal)
+            if personal is not None:
+                self._queue_confirmation(
+                    session, CampaignView.of(campaign), signature, personal.email
+                )

@@ -1,0 +1,179 @@
+"""Encryption of personal data at rest, with keys kept outside the database.
+
+The key file (JSON, mode 0600) holds:
+- `index_key`: the HMAC key for lookups such as one-signature-per-address (never rotated: the
+  addresses it was applied to are not all kept);
+- `keys`: AES-256-GCM data keys, the first one is used to encrypt, all of them to decrypt.
+
+A ciphertext is `"<key id>:<base64url(nonce + ciphertext + tag)>"`, with the table and column as
+associated data so a value cannot be moved to another column unnoticed. Processes notice a
+rotated key file within RELOAD_SECONDS (and at once when they meet an unknown key id), which is
+what lets `signon keys rotate` run while the app is serving.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from signon.addresses import email_key
+
+RELOAD_SECONDS = 2.0
+NONCE_BYTES = 12
+
+
+class KeyFileError(Exception):
+    """The key file is missing, unreadable, or lacks the key a value was encrypted with."""
+
+
+class DecryptionError(Exception):
+    """A value could not be decrypted (unknown key, tampered, or moved between columns)."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    id: str
+    secret: bytes
+    created: str
+
+
+def new_data_key() -> DataKey:
+    secret = AESGCM.generate_key(bit_length=256)
+    key_id = hashlib.sha256(secret).hexdigest()[:8]
+    return DataKey(key_id, secret, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def write_key_file(path: Path, index_key: bytes, keys: list[DataKey]) -> None:
+    """Write atomically (temp file + rename) with owner-only permissions."""
+    data = {
+        "format": "signon-keys-v1",
+        "index_key": _b64(index_key),
+        "keys": [{"id": k.id, "key": _b64(k.secret), "created": k.created} for k in keys],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+def create_key_file(path: Path) -> None:
+    if path.exists():
+        raise KeyFileError(f"{path} already exists; it is never overwritten")
+    write_key_file(path, secrets.token_bytes(32), [new_data_key()])
+
+
+def read_key_file(path: Path) -> tuple[bytes, list[DataKey]]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+        index_key = _unb64(data["index_key"])
+        keys = [DataKey(k["id"], _unb64(k["key"]), k.get("created", "")) for k in data["keys"]]
+    except FileNotFoundError as error:
+        raise KeyFileError(
+            f"no key file at {path}: create one with `signon keys init` "
+            "(and keep it out of database backups)"
+        ) from error
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise KeyFileError(f"cannot read the key file {path}: {error}") from error
+    if len(index_key) < 32 or not keys or any(len(k.secret) != 32 for k in keys):
+        raise KeyFileError(f"the key file {path} is incomplete")
+    return index_key, keys
+
+
+class Keyring:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+        self._mtime = 0.0
+        self._load()
+
+    def _load(self) -> None:
+        index_key, keys = read_key_file(self.path)
+        self._index_key = index_key
+        self._keys = keys
+        self._ciphers = {k.id: AESGCM(k.secret) for k in keys}
+        self._mtime = self.path.stat().st_mtime
+        self._checked_at = time.monotonic()
+
+    def _refresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._checked_at < RELOAD_SECONDS:
+            return
+        with self._lock:
+            self._checked_at = now
+            try:
+                changed = self.path.stat().st_mtime != self._mtime
+            except OSError:
+                return  # keep serving with the keys we have
+            if changed or force:
+                self._load()
+
+    @property
+    def primary_id(self) -> str:
+        self._refresh()
+        return self._keys[0].id
+
+    @property
+    def key_ids(self) -> list[str]:
+        return [k.id for k in self._keys]
+
+    def email_key(self, email: str) -> str:
+        """The keyed lookup hash of an address (see addresses.email_key)."""
+        return email_key(self._index_key, email)
+
+    def encrypt(self, plaintext: bytes, context: str) -> str:
+        self._refresh()
+        key = self._keys[0]
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._ciphers[key.id].encrypt(nonce, plaintext, context.encode())
+        return f"{key.id}:{_b64(nonce + sealed)}"
+
+    def decrypt(self, token: str, context: str) -> bytes:
+        key_id, _, body = token.partition(":")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            self._refresh(force=True)  # a rotation may have added it since we loaded
+            cipher = self._ciphers.get(key_id)
+            if cipher is None:
+                raise DecryptionError(f"no key {key_id!r} in {self.path}")
+        try:
+            raw = _unb64(body)
+            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+        except (InvalidTag, ValueError) as error:
+            raise DecryptionError("the value does not decrypt with its key") from error
+
+    def encrypt_json(self, value: dict[str, Any], context: str) -> str:
+        compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return self.encrypt(compact.encode(), context)
+
+    def decrypt_json(self, token: str, context: str) -> dict[str, Any]:
+        return json.loads(self.decrypt(token, context))
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        return token.partition(":")[0]

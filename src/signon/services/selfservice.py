@@ -1,0 +1,124 @@
+"""The signer's own manage page: withdraw, choose what is shown, stop updates. No account needed:
+the link in every email is the key, and nobody else can undo what the signer does here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signon.crypto import Keyring
+from signon.db import Database
+from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
+from signon.services.records import PersonalData, apply_visibility, counts, move_counter
+from signon.tokens import ManageTokens
+
+
+@dataclass(frozen=True, slots=True)
+class ManageView:
+    campaign_slug: str
+    campaign_title: str
+    status: str  # pending | confirmed | withdrawn
+    signer_type: str
+    name: str | None
+    organization: str | None
+    display: str
+    wants_updates: bool
+    listed: bool
+    held: bool
+
+
+class SelfService:
+    def __init__(self, db: Database, keyring: Keyring, tokens: ManageTokens) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.tokens = tokens
+
+    async def view(self, token: str) -> ManageView | None:
+        nonce = self.tokens.check(token)
+        if nonce is None:
+            return None
+        async with self.db.read() as session:
+            row = await _find(session, nonce, lock=False)
+        return self._view(*row) if row else None
+
+    def _view(self, signature: Signature, campaign: Campaign) -> ManageView:
+        personal = PersonalData.open(self.keyring, signature.personal)
+        return ManageView(
+            campaign_slug=campaign.slug,
+            campaign_title=campaign.title,
+            status=signature.status,
+            signer_type=signature.signer_type,
+            name=personal.name if personal else None,
+            organization=personal.organization if personal else None,
+            display=signature.display,
+            wants_updates=signature.wants_updates,
+            listed=signature.listed,
+            held=signature.moderation == "held",
+        )
+
+    async def withdraw(self, token: str) -> ManageView | None:
+        """Leave the list and the counts at once, and erase what was submitted."""
+        nonce = self.tokens.check(token)
+        if nonce is None:
+            return None
+        async with self.db.write() as session:
+            row = await _find(session, nonce, lock=True)
+            if row is None:
+                return None
+            signature, campaign = row
+            if signature.status != "withdrawn":
+                if counts(signature.status, signature.moderation):
+                    await move_counter(session, signature, -1)
+                now = utcnow()
+                signature.status = "withdrawn"
+                signature.withdrawn_at = now
+                signature.updated_at = now
+                signature.personal = None
+                signature.email_key = None  # the address may sign again, as a new signature
+                signature.wants_updates = False
+                apply_visibility(signature, None, campaign.name_display)
+                await session.execute(
+                    delete(OutboxMessage).where(OutboxMessage.signature_id == signature.id)
+                )
+            return self._view(signature, campaign)
+
+    async def set_display(self, token: str, display: str) -> ManageView | None:
+        if display not in ("public", "private"):
+            raise ValueError(display)
+        return await self._change(token, display=display)
+
+    async def stop_updates(self, token: str) -> ManageView | None:
+        return await self._change(token, wants_updates=False)
+
+    async def _change(self, token: str, **values: object) -> ManageView | None:
+        nonce = self.tokens.check(token)
+        if nonce is None:
+            return None
+        async with self.db.write() as session:
+            row = await _find(session, nonce, lock=True)
+            if row is None:
+                return None
+            signature, campaign = row
+            if signature.status != "withdrawn":
+                for name, value in values.items():
+                    setattr(signature, name, value)
+                signature.updated_at = utcnow()
+                personal = PersonalData.open(self.keyring, signature.personal)
+                apply_visibility(signature, personal, campaign.name_display)
+            return self._view(signature, campaign)
+
+
+async def _find(
+    session: AsyncSession, nonce: str, *, lock: bool
+) -> tuple[Signature, Campaign] | None:
+    query = (
+        select(Signature, Campaign)
+        .join(Campaign, Campaign.id == Signature.campaign_id)
+        .where(Signature.token_nonce == nonce)
+    )
+    if lock:
+        query = query.with_for_update(of=Signature)
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None
