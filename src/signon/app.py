@@ -20,6 +20,7 @@ from signon.web.dev import DevMailboxController
 from signon.web.errors import exception_handlers
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
+from signon.web.security import SecurityHeaders
 from signon.worker import run_worker
 
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> Litestar:
             directory=settings.templates_dir, engine=JinjaTemplateEngine
         ),
         exception_handlers=exception_handlers(),
+        before_send=[SecurityHeaders(settings.trusted_proxies)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,
         debug=False,

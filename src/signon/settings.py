@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from signon.web.security import parse_trusted_proxies
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "signon.toml"
 MIN_SECRET_LENGTH = 32
@@ -37,6 +39,8 @@ class Settings:
     max_emails_per_signature: int = 5
     max_body_bytes: int = 64 * 1024
     inline_worker: bool = True
+    # Proxies whose X-Forwarded-For/-Proto are believed, as CIDR strings ("10.0.0.0/8").
+    trusted_proxies: tuple[str, ...] = ()
     mail_batch_size: int = 50
     mail_poll_seconds: float = 1.0
     key_file: Path | None = None  # default: data_dir / "keys.json"
@@ -125,6 +129,15 @@ def _number(
     return number
 
 
+def _trusted_proxies(values: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = values.get("SIGNON_TRUSTED_PROXIES") or ""
+    try:
+        networks = parse_trusted_proxies(raw if isinstance(raw, list) else str(raw))
+    except ValueError as error:
+        raise SettingsError(f"SIGNON_TRUSTED_PROXIES: {error}") from error
+    return tuple(str(network) for network in networks)
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, config_file: Path | None = None
 ) -> Settings:
@@ -171,6 +184,7 @@ def load_settings(
         max_body_bytes=max_body,
         inline_worker=_truthy(values.get("SIGNON_INLINE_WORKER", "1")),
         key_file=key_file,
+        trusted_proxies=_trusted_proxies(values),
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
     )
