@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from signon.abuse.screening import AbuseLimits
 from signon.app import create_app
 from signon.crypto import create_key_file
 from signon.db.migrate import upgrade
@@ -103,6 +104,8 @@ def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink, key_file:
         dev=False,
         inline_worker=False,
         key_file=key_file,
+        # Most tests sign many times from one client: the limits get their own tests.
+        abuse=AbuseLimits(per_address=100_000, per_address_with_pow=100_000, mails_per_email=1000),
     )
 
 

@@ -205,8 +205,20 @@ def make_campaign(settings: Settings, **overrides: object):  # type: ignore[no-u
     return run_with_runtime(settings, lambda runtime: runtime.campaigns.create(spec))
 
 
-def individual_form(**overrides: str) -> dict[str, str]:
+def form_token(slug: str = "free-them", seconds_ago: float = 30) -> str:
+    """A token as the campaign page would have issued it `seconds_ago`."""
+    from datetime import timedelta
+
+    from signon.abuse.formtoken import FormTokens
+    from signon.db.models import utcnow
+
+    secret = "test-secret-key-that-is-long-enough-for-production"  # conftest.TEST_SECRET
+    return FormTokens(secret).issue(slug, utcnow() - timedelta(seconds=seconds_ago))
+
+
+def individual_form(slug: str = "free-them", **overrides: str) -> dict[str, str]:
     form = {
+        "form_token": form_token(slug),
         "signer_type": "individual",
         "name": "Ana Lima",
         "email": "ana@example.org",
@@ -218,8 +230,9 @@ def individual_form(**overrides: str) -> dict[str, str]:
     return form
 
 
-def organization_form(**overrides: str) -> dict[str, str]:
+def organization_form(slug: str = "free-them", **overrides: str) -> dict[str, str]:
     form = {
+        "form_token": form_token(slug),
         "signer_type": "organization",
         "name": "Joan Contact",
         "email": "joan@riverfriends.example.org",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from signon.abuse.domains import DomainPolicy, load_domain_list
+from signon.abuse.formtoken import FormTokens
+from signon.abuse.ratelimit import MemoryStore, RateLimiter, RateLimitStore, RedisStore
+from signon.abuse.screening import Screener
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
@@ -16,6 +20,7 @@ from signon.services.selfservice import SelfService
 from signon.services.signatures import SignatureService
 from signon.settings import Settings
 from signon.tokens import ConfirmTokens, ManageTokens
+from signon.web.security import ProxyTrust
 
 
 @dataclass(slots=True)
@@ -29,9 +34,20 @@ class Runtime:
     endorsers: EndorserService
     retention: Retention
     mail_worker: OutboxWorker
+    screener: Screener
+    rate_store: RateLimitStore
+    proxies: ProxyTrust
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
+        rate_store: RateLimitStore = (
+            RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+        )
+        disposable = (
+            load_domain_list(settings.disposable_domains_file)
+            if settings.disposable_domains_file
+            else set()
+        )
         keyring = Keyring(settings.data_key_file)  # fails here, before any request, if missing
         db = Database(settings.database_url)
         composer = MailComposer(settings.templates_dir, settings.base_url)
@@ -59,7 +75,16 @@ class Runtime:
                 settings.mail_from,
                 batch_size=settings.mail_batch_size,
             ),
+            screener=Screener(
+                FormTokens(settings.secret_key),
+                RateLimiter(rate_store, settings.secret_key),
+                DomainPolicy(settings.blocked_domains, disposable),
+                settings.abuse,
+            ),
+            rate_store=rate_store,
+            proxies=ProxyTrust(settings.trusted_proxies),
         )
 
     async def close(self) -> None:
+        await self.rate_store.aclose()
         await self.db.dispose()

@@ -15,10 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from signon.abuse.screening import AbuseLimits
 from signon.web.security import parse_trusted_proxies
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "signon.toml"
+DEFAULT_DISPOSABLE_FILE = PROJECT_ROOT / "config" / "disposable_domains.txt"
 MIN_SECRET_LENGTH = 32
 
 
@@ -44,6 +46,10 @@ class Settings:
     mail_batch_size: int = 50
     mail_poll_seconds: float = 1.0
     key_file: Path | None = None  # default: data_dir / "keys.json"
+    redis_url: str | None = None  # shared rate-limit store for several processes
+    blocked_domains: tuple[str, ...] = ()
+    disposable_domains_file: Path | None = DEFAULT_DISPOSABLE_FILE
+    abuse: AbuseLimits = field(default_factory=AbuseLimits)
     pending_retention: timedelta = timedelta(days=7)
     closed_retention: timedelta = timedelta(days=90)
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
@@ -171,6 +177,16 @@ def load_settings(
     if dev:
         ensure_dev_key_file(key_file or data_dir / "keys.json")
     max_body = int(_number(values, "SIGNON_MAX_BODY_BYTES", 64 * 1024, int, 1024, 10_000_000))
+    abuse = AbuseLimits(
+        pow_bits=int(_number(values, "SIGNON_POW_BITS", 16, int, 0, 24)),
+        min_fill_seconds=_number(values, "SIGNON_FORM_MIN_FILL_SECONDS", 2.0, float, 0, 60),
+        per_address=int(_number(values, "SIGNON_SIGN_PER_ADDRESS_LIMIT", 30, int, 1, 10**6)),
+        per_address_with_pow=int(
+            _number(values, "SIGNON_SIGN_PER_ADDRESS_LIMIT_POW", 120, int, 1, 10**6)
+        ),
+        mails_per_email=int(_number(values, "SIGNON_MAILS_PER_EMAIL_LIMIT", 5, int, 1, 1000)),
+    )
+    disposable = values.get("SIGNON_DISPOSABLE_DOMAINS_FILE")
 
     return Settings(
         secret_key=secret,
@@ -185,6 +201,18 @@ def load_settings(
         inline_worker=_truthy(values.get("SIGNON_INLINE_WORKER", "1")),
         key_file=key_file,
         trusted_proxies=_trusted_proxies(values),
+        redis_url=str(values["SIGNON_REDIS_URL"]) if values.get("SIGNON_REDIS_URL") else None,
+        blocked_domains=tuple(
+            d.strip().lower()
+            for d in str(values.get("SIGNON_BLOCKED_DOMAINS") or "").split(",")
+            if d.strip()
+        ),
+        disposable_domains_file=(
+            DEFAULT_DISPOSABLE_FILE
+            if disposable is None
+            else (Path(str(disposable)) if str(disposable) else None)
+        ),
+        abuse=abuse,
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
     )

@@ -71,6 +71,9 @@ def test_make_run_demo_end_to_end(demo_server: str, demo_env: dict[str, str]) ->
     with httpx.Client(base_url=demo_server, timeout=10) as web:
         page = web.get("/c/demo")
         assert "Drop the charges" in page.text and 'name="email"' in page.text
+        token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+        assert token
+        time.sleep(2.1)  # a person takes a moment to fill the form
         response = web.post(
             "/c/demo/sign",
             data={
@@ -79,6 +82,7 @@ def test_make_run_demo_end_to_end(demo_server: str, demo_env: dict[str, str]) ->
                 "email": "demo@example.org",
                 "city": "Leeds",
                 "display": "public",
+                "form_token": token[1],
             },
         )
         assert response.status_code == 303

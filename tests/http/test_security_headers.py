@@ -54,7 +54,9 @@ REMOTE_RESOURCE = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:[a-z]+:)?//", re.I
 )
 NEEDS_UNSAFE_INLINE = re.compile(
-    r"<script\b|<style\b|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=|javascript:", re.I
+    r'<script\b(?![^>]*\ssrc="/static/[a-z]+\.js"[^>]*></script>)'
+    r"|<style\b|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=|javascript:",
+    re.I,
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signon.abuse.screening import Screening
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
@@ -51,18 +52,6 @@ class ConfirmView:
     display: str | None = None
     held: bool = False  # confirmed, but waits for an organizer before it counts
     manage_token: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Screening:
-    """What the abuse checks concluded about one submission (see signon.abuse)."""
-
-    reasons: tuple[str, ...] = ()
-    send_mail: bool = True  # False for automated-looking submissions: no mail to a third party
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.reasons)
 
 
 class CampaignClosed(Exception):

@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from signon.abuse.screening import Refusal, Submission
 from signon.db.models import utcnow
 from signon.forms import FormResult, parse_sign_form
 from signon.runtime import Runtime
@@ -38,6 +39,10 @@ class SignFormData:
     comment: str = ""
     display: str = ""
     updates: str = ""
+    # Carried by the form itself (see signon.abuse): signed token, proof of work, honeypot.
+    form_token: str = ""
+    pow: str = ""
+    leave_empty: str = ""
 
 
 async def campaign_or_404(runtime: Runtime, slug: str) -> CampaignView:
@@ -53,12 +58,20 @@ async def _campaign_page(
     form: FormResult | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    submitted_token: str | None = None,
 ) -> Template:
+    now = utcnow()
+    challenge = (
+        runtime.screener.form_for_retry(campaign.slug, submitted_token, now)
+        if submitted_token
+        else runtime.screener.new_form(campaign.slug, now)
+    )
     organizations = await runtime.endorsers.page(campaign.id, "organization", limit=LATEST_ON_PAGE)
     individuals = await runtime.endorsers.page(campaign.id, "individual", limit=LATEST_ON_PAGE)
     context: dict[str, Any] = {
         "campaign": campaign,
-        "open": campaign.accepts_signatures(utcnow()),
+        "open": campaign.accepts_signatures(now),
+        "challenge": challenge,
         "values": form.values if form else {},
         "errors": form.errors if form else {},
         "notice": notice,
@@ -89,9 +102,23 @@ class PublicController(Controller):
         if not campaign.accepts_signatures(utcnow()):
             return await _campaign_page(runtime, campaign, form, closed_notice, 422)
         if form.data is None:
-            return await _campaign_page(runtime, campaign, form, None, 422)
+            return await _campaign_page(runtime, campaign, form, None, 422, data.form_token)
+        submission = Submission(
+            campaign_slug=campaign.slug,
+            email=form.data.email,
+            client_address=runtime.proxies.client_address(request),
+            form_token=data.form_token,
+            pow_solution=data.pow,
+            honeypot=data.leave_empty,
+        )
+        verdict = await runtime.screener.screen(submission, utcnow())
+        if isinstance(verdict, Refusal):
+            if verdict.field:
+                form.errors[verdict.field] = verdict.message
+            notice = None if verdict.field else verdict.message
+            return await _campaign_page(runtime, campaign, form, notice, 422, data.form_token)
         try:
-            await runtime.signatures.sign(campaign, form.data)
+            await runtime.signatures.sign(campaign, form.data, verdict)
         except CampaignClosed:
             return await _campaign_page(runtime, campaign, form, closed_notice, 422)
         return Redirect(

@@ -154,6 +154,16 @@ def request_client_address(request: Request[Any, Any, Any], trusted: TrustedProx
     return client_address(peer, forwarded_for, trusted)
 
 
+class ProxyTrust:
+    """The configured proxies, parsed once; tells a request's client address."""
+
+    def __init__(self, trusted_proxies: tuple[str, ...]) -> None:
+        self._trusted = parse_trusted_proxies(",".join(trusted_proxies))
+
+    def client_address(self, request: Request[Any, Any, Any]) -> str:
+        return request_client_address(request, self._trusted)
+
+
 @lru_cache(maxsize=64)
 def frame_ancestors_sources(value: object) -> str:
     """The frame-ancestors sources for a route's opt value ('self', https://example.org, ...).
