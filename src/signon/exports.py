@@ -21,11 +21,11 @@ from signon.db.models import Signature
 from signon.services.records import PersonalData
 
 COLUMNS = (
-    "id", "signer_type", "status", "moderation", "name", "email", "organization", "website",
-    "role", "city", "country", "comment", "display", "wants_updates", "created_at",
+    "id", "signer_type", "status", "moderation", "flag_reason", "name", "email", "organization",
+    "website", "role", "city", "country", "comment", "display", "wants_updates", "created_at",
     "confirmed_at",
 )  # fmt: skip
-_STORED = ("id", "signer_type", "status", "moderation")
+_STORED = ("id", "signer_type", "status", "moderation", "flag_reason")
 _PERSONAL = ("name", "email", "organization", "website", "role", "city", "country", "comment")
 # Characters that make a spreadsheet treat a cell as a formula (and their full-width forms).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
