@@ -3,6 +3,7 @@ the link in every email is the key, and nobody else can undo what the signer doe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -13,6 +14,8 @@ from signon.db import Database
 from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
 from signon.services.records import PersonalData, apply_visibility, counts, move_counter
 from signon.tokens import ManageTokens
+
+Change = Callable[[AsyncSession, Signature, Campaign], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,39 +63,41 @@ class SelfService:
 
     async def withdraw(self, token: str) -> ManageView | None:
         """Leave the list and the counts at once, and erase what was submitted."""
-        nonce = self.tokens.check(token)
-        if nonce is None:
-            return None
-        async with self.db.write() as session:
-            row = await _find(session, nonce, lock=True)
-            if row is None:
-                return None
-            signature, campaign = row
-            if signature.status != "withdrawn":
-                if counts(signature.status, signature.moderation):
-                    await move_counter(session, signature, -1)
-                now = utcnow()
-                signature.status = "withdrawn"
-                signature.withdrawn_at = now
-                signature.updated_at = now
-                signature.personal = None
-                signature.email_key = None  # the address may sign again, as a new signature
-                signature.wants_updates = False
-                apply_visibility(signature, None, campaign.name_display)
-                await session.execute(
-                    delete(OutboxMessage).where(OutboxMessage.signature_id == signature.id)
-                )
-            return self._view(signature, campaign)
+
+        async def erase(session: AsyncSession, signature: Signature, campaign: Campaign) -> None:
+            if counts(signature.status, signature.moderation):
+                await move_counter(session, signature, -1)
+            signature.status = "withdrawn"
+            signature.withdrawn_at = signature.updated_at
+            signature.personal = None
+            signature.email_key = None  # the address may sign again, as a new signature
+            signature.wants_updates = False
+            apply_visibility(signature, None, campaign.name_display)
+            await session.execute(
+                delete(OutboxMessage).where(OutboxMessage.signature_id == signature.id)
+            )
+
+        return await self._apply(token, erase)
 
     async def set_display(self, token: str, display: str) -> ManageView | None:
         if display not in ("public", "private"):
             raise ValueError(display)
-        return await self._change(token, display=display)
+        return await self._apply(token, self._setter(display=display))
 
     async def stop_updates(self, token: str) -> ManageView | None:
-        return await self._change(token, wants_updates=False)
+        return await self._apply(token, self._setter(wants_updates=False))
 
-    async def _change(self, token: str, **values: object) -> ManageView | None:
+    def _setter(self, **values: object) -> Change:
+        async def change(_session: AsyncSession, signature: Signature, campaign: Campaign) -> None:
+            for name, value in values.items():
+                setattr(signature, name, value)
+            personal = PersonalData.open(self.keyring, signature.personal)
+            apply_visibility(signature, personal, campaign.name_display)
+
+        return change
+
+    async def _apply(self, token: str, change: Change) -> ManageView | None:
+        """Run `change` on the link's signature in one write transaction, unless withdrawn."""
         nonce = self.tokens.check(token)
         if nonce is None:
             return None
@@ -102,11 +107,8 @@ class SelfService:
                 return None
             signature, campaign = row
             if signature.status != "withdrawn":
-                for name, value in values.items():
-                    setattr(signature, name, value)
                 signature.updated_at = utcnow()
-                personal = PersonalData.open(self.keyring, signature.personal)
-                apply_visibility(signature, personal, campaign.name_display)
+                await change(session, signature, campaign)
             return self._view(signature, campaign)
 
 
