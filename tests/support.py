@@ -199,6 +199,8 @@ def make_campaign(settings: Settings, **overrides: object):  # type: ignore[no-u
         "ask_location": True,
         "ask_comment": True,
         "goal": 100,
+        # Moderation has its own tests; elsewhere organizations are listed once confirmed.
+        "moderate_organizations": False,
     }
     fields.update(overrides)
     spec = CampaignSpec(**fields)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -15,9 +16,14 @@ from litestar.template.config import TemplateConfig
 
 from signon.runtime import Runtime
 from signon.settings import Settings
+from signon.web.admin.auth import AuthController, provide_organizer
+from signon.web.admin.campaigns import CampaignAdminController
+from signon.web.admin.moderation import ModerationController
+from signon.web.admin.updates import UpdatesController
+from signon.web.admin.users import UsersController
 from signon.web.api import ApiController
 from signon.web.dev import DevMailboxController
-from signon.web.errors import exception_handlers
+from signon.web.errors import NO_CSRF, exception_handlers
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
 from signon.web.security import SecurityHeaders
@@ -50,8 +56,13 @@ def create_app(settings: Settings) -> Litestar:
         ManageController,
         ApiController,
         create_static_files_router(
-            path="/static", directories=[settings.static_dir], name="static"
+            path="/static", directories=[settings.static_dir], name="static", opt=NO_CSRF
         ),
+        AuthController,
+        CampaignAdminController,
+        ModerationController,
+        UpdatesController,
+        UsersController,
     ]
     if settings.dev:
         handlers.append(DevMailboxController)
@@ -59,9 +70,22 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         template_config=TemplateConfig(
             directory=settings.templates_dir, engine=JinjaTemplateEngine
+        ),
+        dependencies={
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "organizer": Provide(provide_organizer),
+        },
+        # Only the organizers' pages use cookies; their forms carry a CSRF token. The public
+        # pages set no cookie at all and opt out (see NO_CSRF).
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="signon_csrf",
+            cookie_path="/admin",
+            cookie_secure=settings.base_url.startswith("https://"),
+            cookie_httponly=True,
+            cookie_samesite="strict",
         ),
         exception_handlers=exception_handlers(),
         before_send=[SecurityHeaders(settings.trusted_proxies)],

@@ -16,8 +16,9 @@ import click
 from signon.crypto import KeyFileError, Keyring, create_key_file
 from signon.db import Database
 from signon.db.migrate import schema_problem, upgrade
-from signon.exports import signature_csv
+from signon.exports import ExportService
 from signon.runtime import Runtime
+from signon.services.accounts import AccountError, AccountService, generate_password
 from signon.services.campaigns import KINDS, CampaignError, CampaignService, CampaignSpec
 from signon.services.counts import recount
 from signon.services.keys import rotate_keys
@@ -192,6 +193,10 @@ def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime
 @click.option("--ask-comment", is_flag=True, help="Ask signers for a comment.")
 @click.option("--individuals-only", is_flag=True, help="Organizations may not sign.")
 @click.option("--draft", is_flag=True, help="Create it unpublished.")
+@click.option(
+    "--no-organization-review", is_flag=True, help="List organizations without an approval."
+)
+@click.option("--review-individuals", is_flag=True, help="Individuals wait for approval too.")
 def campaign_create(
     slug: str,
     title: str,
@@ -203,6 +208,8 @@ def campaign_create(
     ask_comment: bool,
     individuals_only: bool,
     draft: bool,
+    no_organization_review: bool,
+    review_individuals: bool,
 ) -> None:
     """Create a campaign."""
     spec = CampaignSpec(
@@ -216,6 +223,8 @@ def campaign_create(
         ask_location=ask_location,
         ask_comment=ask_comment,
         allow_organizations=not individuals_only,
+        moderate_organizations=not no_organization_review,
+        moderate_individuals=review_individuals,
     )
     settings = _settings()
     try:
@@ -264,7 +273,7 @@ def export(slug: str, output: Path | None) -> None:
             raise click.ClickException(f"there is no campaign with the slug {slug!r}")
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            async for chunk in signature_csv(db, keyring, found.id):
+            async for chunk in ExportService(db, keyring).full_csv(found.id, None):
                 target.write(chunk)
         finally:
             if output:
@@ -342,3 +351,44 @@ def keys_rotate(grace: float) -> None:
         f"new key {report.new_key_id}; re-encrypted {report.reencrypted} values; "
         f"retired {', '.join(report.retired_key_ids)}"
     )
+
+
+@main.group()
+def user() -> None:
+    """Organizer accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--admin", is_flag=True, help="A site admin: sees everything, manages accounts.")
+def user_create(email: str, admin: bool) -> None:
+    """Create an organizer account. Asks for a password on a terminal, or generates one."""
+    settings = _settings()
+    keyring = _keyring(settings)
+    generated = not sys.stdin.isatty()
+    if generated:
+        password = generate_password()
+    else:
+        password = click.prompt(
+            "Password (empty: generate one)",
+            default="",
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+        )
+        generated = not password
+        password = password or generate_password()
+
+    async def run(db: Database) -> int:
+        return await AccountService(db, keyring, settings.session_idle).create_user(
+            email, password, is_admin=admin
+        )
+
+    try:
+        _with_db(settings, run)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {'site admin' if admin else 'organizer'} {email}")
+    if generated:
+        click.echo(f"password: {password}")
+    click.echo(f"log in at {settings.base_url}/admin/login")

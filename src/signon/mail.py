@@ -25,6 +25,7 @@ class OutgoingMail:
     to_address: str
     subject: str
     body_text: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class MailTransport(Protocol):
@@ -42,6 +43,8 @@ def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.body_text)
     return message
 

@@ -11,13 +11,18 @@ from signon.abuse.screening import Screener
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
+from signon.exports import ExportService
 from signon.mail import transport_for
+from signon.services.access import AccessService
+from signon.services.accounts import AccountService
 from signon.services.campaigns import CampaignService
 from signon.services.endorsers import EndorserService
+from signon.services.moderation import ModerationService
 from signon.services.outbox import OutboxWorker
 from signon.services.retention import Retention
 from signon.services.selfservice import SelfService
 from signon.services.signatures import SignatureService
+from signon.services.updates import Reminders, UpdateService
 from signon.settings import Settings
 from signon.tokens import ConfirmTokens, ManageTokens
 from signon.web.security import ProxyTrust
@@ -37,6 +42,12 @@ class Runtime:
     screener: Screener
     rate_store: RateLimitStore
     proxies: ProxyTrust
+    accounts: AccountService
+    access: AccessService
+    moderation: ModerationService
+    exports: ExportService
+    updates: UpdateService
+    reminders: Reminders
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -52,19 +63,21 @@ class Runtime:
         db = Database(settings.database_url)
         composer = MailComposer(settings.templates_dir, settings.base_url)
         manage_tokens = ManageTokens(settings.secret_key)
+        signatures = SignatureService(
+            db,
+            keyring,
+            ConfirmTokens(settings.secret_key, settings.confirm_token_max_age),
+            manage_tokens,
+            composer,
+            max_emails=settings.max_emails_per_signature,
+        )
+        accounts = AccountService(db, keyring, settings.session_idle)
         return cls(
             settings=settings,
             db=db,
             keyring=keyring,
             campaigns=CampaignService(db),
-            signatures=SignatureService(
-                db,
-                keyring,
-                ConfirmTokens(settings.secret_key, settings.confirm_token_max_age),
-                manage_tokens,
-                composer,
-                max_emails=settings.max_emails_per_signature,
-            ),
+            signatures=signatures,
             selfservice=SelfService(db, keyring, manage_tokens),
             endorsers=EndorserService(db),
             retention=Retention(db, settings.pending_retention, settings.closed_retention),
@@ -83,6 +96,12 @@ class Runtime:
             ),
             rate_store=rate_store,
             proxies=ProxyTrust(settings.trusted_proxies),
+            accounts=accounts,
+            access=AccessService(db, accounts),
+            moderation=ModerationService(db, keyring),
+            exports=ExportService(db, keyring),
+            updates=UpdateService(db, keyring, composer, signatures, settings.updates_per_minute),
+            reminders=Reminders(db, keyring, signatures, settings.reminder_after),
         )
 
     async def close(self) -> None:

@@ -50,6 +50,9 @@ class Settings:
     blocked_domains: tuple[str, ...] = ()
     disposable_domains_file: Path | None = DEFAULT_DISPOSABLE_FILE
     abuse: AbuseLimits = field(default_factory=AbuseLimits)
+    session_idle: timedelta = timedelta(hours=2)
+    updates_per_minute: int = 60
+    reminder_after: timedelta = timedelta(hours=24)
     pending_retention: timedelta = timedelta(days=7)
     closed_retention: timedelta = timedelta(days=90)
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
@@ -187,6 +190,9 @@ def load_settings(
         mails_per_email=int(_number(values, "SIGNON_MAILS_PER_EMAIL_LIMIT", 5, int, 1, 1000)),
     )
     disposable = values.get("SIGNON_DISPOSABLE_DOMAINS_FILE")
+    idle_minutes = _number(values, "SIGNON_SESSION_IDLE_MINUTES", 120, float, 5, 7 * 24 * 60)
+    updates_rate = int(_number(values, "SIGNON_UPDATES_PER_MINUTE", 60, int, 1, 100_000))
+    reminder_hours = _number(values, "SIGNON_REMINDER_AFTER_HOURS", 24, float, 1, 24 * 30)
 
     return Settings(
         secret_key=secret,
@@ -213,6 +219,9 @@ def load_settings(
             else (Path(str(disposable)) if str(disposable) else None)
         ),
         abuse=abuse,
+        session_idle=timedelta(minutes=idle_minutes),
+        updates_per_minute=updates_rate,
+        reminder_after=timedelta(hours=reminder_hours),
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
     )

@@ -29,7 +29,8 @@ async def runtime(settings: Settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def campaign(runtime: Runtime) -> CampaignView:
-    return await runtime.campaigns.create(CampaignSpec("c", "A campaign", "Statement"))
+    spec = CampaignSpec("c", "A campaign", "Statement", moderate_organizations=False)
+    return await runtime.campaigns.create(spec)
 
 
 def person(number: int, **changes: object) -> SignatureInput:
@@ -172,7 +173,9 @@ async def test_export_reads_in_batches_and_keeps_every_confirmed_row(
 
     batches = [
         batch
-        async for batch in confirmed_signature_rows(runtime.db, runtime.keyring, campaign.id, 7)
+        async for batch in confirmed_signature_rows(
+            runtime.db, runtime.keyring, campaign.id, batch_size=7
+        )
     ]
     assert [len(batch) for batch in batches] == [7, 7, 6]
     emails = [row[COLUMNS.index("email")] for batch in batches for row in batch]

@@ -37,6 +37,8 @@ class CampaignSpec:
     ask_comment: bool = False
     allow_organizations: bool = True
     name_display: str = "full"
+    moderate_organizations: bool = True
+    moderate_individuals: bool = False
 
     def problems(self) -> list[str]:
         found = []
@@ -74,6 +76,16 @@ class CampaignView:
     form_options: FormOptions
     individuals: int
     organizations: int
+    statement_md: str = ""
+    name_display: str = "full"
+    moderate_organizations: bool = True
+    moderate_individuals: bool = False
+
+    def needs_review(self, signer_type: str) -> bool:
+        """Whether a new signature of this type waits for an organizer before it counts."""
+        if signer_type == "organization":
+            return self.moderate_organizations
+        return self.moderate_individuals
 
     @property
     def total(self) -> int:
@@ -112,6 +124,28 @@ class CampaignView:
             ),
             individuals=campaign.individuals_count,
             organizations=campaign.organizations_count,
+            statement_md=campaign.statement_md,
+            name_display=campaign.name_display,
+            moderate_organizations=campaign.moderate_organizations,
+            moderate_individuals=campaign.moderate_individuals,
+        )
+
+    def spec(self) -> CampaignSpec:
+        """The editable fields, as the edit form starts from them."""
+        return CampaignSpec(
+            slug=self.slug,
+            title=self.title,
+            statement_md=self.statement_md,
+            kind=self.kind,
+            status=self.status,
+            goal=self.goal,
+            deadline=self.deadline,
+            ask_location=self.form_options.ask_location,
+            ask_comment=self.form_options.ask_comment,
+            allow_organizations=self.form_options.allow_organizations,
+            name_display=self.name_display,
+            moderate_organizations=self.moderate_organizations,
+            moderate_individuals=self.moderate_individuals,
         )
 
 
@@ -135,6 +169,8 @@ class CampaignService:
             ask_comment=spec.ask_comment,
             allow_organizations=spec.allow_organizations,
             name_display=spec.name_display,
+            moderate_organizations=spec.moderate_organizations,
+            moderate_individuals=spec.moderate_individuals,
             closed_at=utcnow() if spec.status == "closed" else None,
             individuals_count=0,
             organizations_count=0,
@@ -145,6 +181,35 @@ class CampaignService:
         except IntegrityError as error:
             raise CampaignError(f"a campaign with the slug {spec.slug!r} already exists") from error
         return CampaignView.of(campaign)
+
+    async def update(self, slug: str, spec: CampaignSpec) -> CampaignView:
+        """Change every editable field; the slug (the public address) and status stay."""
+        if problems := spec.problems():
+            raise CampaignError("; ".join(problems))
+        async with self.db.write() as session:
+            campaign = await session.scalar(
+                update(Campaign)
+                .where(Campaign.slug == slug)
+                .values(
+                    title=spec.title.strip(),
+                    statement_md=spec.statement_md,
+                    statement_html=render_markdown(spec.statement_md),
+                    kind=spec.kind,
+                    goal=spec.goal,
+                    deadline=spec.deadline,
+                    ask_location=spec.ask_location,
+                    ask_comment=spec.ask_comment,
+                    allow_organizations=spec.allow_organizations,
+                    name_display=spec.name_display,
+                    moderate_organizations=spec.moderate_organizations,
+                    moderate_individuals=spec.moderate_individuals,
+                    updated_at=utcnow(),
+                )
+                .returning(Campaign)
+            )
+            if campaign is None:
+                raise CampaignError(f"there is no campaign with the slug {slug!r}")
+            return CampaignView.of(campaign)
 
     async def get(self, slug: str) -> CampaignView | None:
         async with self.db.read() as session:

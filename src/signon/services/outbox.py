@@ -41,10 +41,16 @@ def enqueue(
     *,
     kind: str,
     signature_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> None:
     """Queue a message inside the caller's transaction: it exists exactly if that commits."""
     now = utcnow()
-    payload = {"to": mail.to_address, "subject": mail.subject, "body": mail.body_text}
+    payload = {
+        "to": mail.to_address,
+        "subject": mail.subject,
+        "body": mail.body_text,
+        "headers": [list(header) for header in mail.headers],
+    }
     session.add(
         OutboxMessage(
             kind=kind,
@@ -52,14 +58,15 @@ def enqueue(
             signature_id=signature_id,
             attempts=0,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=not_before or now,
         )
     )
 
 
 def _opened(keyring: Keyring, sealed: str) -> OutgoingMail:
     payload = keyring.decrypt_json(sealed, OUTBOX_PAYLOAD)
-    return OutgoingMail(payload["to"], payload["subject"], payload["body"])
+    headers = tuple((name, value) for name, value in payload.get("headers", []))
+    return OutgoingMail(payload["to"], payload["subject"], payload["body"], headers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from signon.abuse.screening import Screening
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
-from signon.db.models import Campaign, Signature, utcnow
+from signon.db.models import Campaign, CampaignMember, Signature, User, crypto_context, utcnow
 from signon.forms import SignatureInput
 from signon.services.campaigns import CampaignView
 from signon.services.outbox import enqueue
@@ -114,7 +114,11 @@ class SignatureService:
                 campaign_id=campaign.id,
                 signer_type=data.signer_type,
                 status="pending",
-                moderation="held" if screening.flagged else "none",
+                moderation=(
+                    "held"
+                    if screening.flagged or campaign.needs_review(data.signer_type)
+                    else "none"
+                ),
                 flag_reason="; ".join(screening.reasons) or None,
                 email_key=key,
                 personal=sealed,
@@ -130,7 +134,7 @@ class SignatureService:
             await session.flush()
             if not screening.send_mail:
                 return SignOutcome.MAIL_WITHHELD
-            self._queue_confirmation(session, campaign, signature, data.email)
+            self.queue_confirmation(session, campaign, signature, data.email)
             return SignOutcome.CREATED
         if not screening.send_mail:
             return SignOutcome.MAIL_WITHHELD
@@ -157,26 +161,55 @@ class SignatureService:
             existing.moderation = "held"
             existing.flag_reason = "; ".join(screening.reasons)
         existing.updated_at = now
-        self._queue_confirmation(session, campaign, existing, data.email)
+        self.queue_confirmation(session, campaign, existing, data.email)
         return SignOutcome.RESENT
 
     def manage_url(self, nonce: str) -> str:
         return f"{self.composer.base_url}/manage/{self.manage_tokens.issue(nonce)}"
 
-    def _queue_confirmation(
-        self, session: AsyncSession, campaign: CampaignView, signature: Signature, email: str
+    def queue_confirmation(
+        self,
+        session: AsyncSession,
+        campaign: CampaignView,
+        signature: Signature,
+        email: str,
+        template: str = "confirm",
     ) -> None:
         signature.emails_sent += 1
         token = self.tokens.issue(signature.token_nonce)
         mail = self.composer.compose(
-            "confirm",
+            template,
             email,
             campaign_title=campaign.title,
             confirm_url=f"{self.composer.base_url}/confirm/{token}",
             manage_url=self.manage_url(signature.token_nonce),
             valid_days=math.ceil(self.tokens.max_age.total_seconds() / 86400),
         )
-        enqueue(session, self.keyring, mail, kind="confirm", signature_id=signature.id)
+        enqueue(session, self.keyring, mail, kind=template, signature_id=signature.id)
+
+    async def _tell_owners(
+        self, session: AsyncSession, campaign: Campaign, organization: str
+    ) -> None:
+        """Owners who asked are told when an organization waits for approval."""
+        addresses = await session.scalars(
+            select(User.email)
+            .join(CampaignMember, CampaignMember.user_id == User.id)
+            .where(
+                CampaignMember.campaign_id == campaign.id,
+                CampaignMember.role == "owner",
+                CampaignMember.notify_organizations.is_(True),
+                User.disabled.is_(False),
+            )
+        )
+        for sealed in addresses:
+            mail = self.composer.compose(
+                "organization_waiting",
+                self.keyring.decrypt(sealed, crypto_context(User, "email")).decode(),
+                campaign_title=campaign.title,
+                organization=organization,
+                queue_url=f"{self.composer.base_url}/admin/campaigns/{campaign.slug}/moderation",
+            )
+            enqueue(session, self.keyring, mail, kind="organization_waiting")
 
     async def describe(self, token: str) -> ConfirmView:
         """What the confirm page shows for a link, without changing anything (GET is safe)."""
@@ -224,22 +257,23 @@ class SignatureService:
         async with self.db.write() as session:
             row = (
                 await session.execute(
-                    select(Signature, Campaign.name_display)
+                    select(Signature, Campaign)
                     .join(Campaign, Campaign.id == Signature.campaign_id)
                     .where(Signature.token_nonce == check.nonce, Signature.status == "pending")
                     .with_for_update(of=Signature)
                 )
             ).first()
             if row is not None and row[0].personal is not None:
-                signature, name_display = row
+                signature, campaign = row
+                personal = PersonalData.open(self.keyring, signature.personal)
                 signature.status = "confirmed"
                 signature.confirmed_at = now
                 signature.updated_at = now
-                apply_visibility(
-                    signature, PersonalData.open(self.keyring, signature.personal), name_display
-                )
+                apply_visibility(signature, personal, campaign.name_display)
                 if counts(signature.status, signature.moderation):
                     await move_counter(session, signature, +1)
+                elif signature.signer_type == "organization" and personal is not None:
+                    await self._tell_owners(session, campaign, personal.organization or "")
                 confirmed = True
         view = await self.describe(token)
         if confirmed and view.state is ConfirmState.ALREADY_CONFIRMED:
@@ -265,6 +299,6 @@ class SignatureService:
             signature, campaign = row
             personal = PersonalData.open(self.keyring, signature.personal)
             if personal is not None:
-                self._queue_confirmation(
+                self.queue_confirmation(
                     session, CampaignView.of(campaign), signature, personal.email
                 )

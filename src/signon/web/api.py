@@ -12,11 +12,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from signon.db.models import utcnow
 from signon.runtime import Runtime
 from signon.services.endorsers import BadCursor
-from signon.web.errors import BadRequest
+from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.public import SIGNER_TYPES, campaign_or_404
 
 
 class ApiController(Controller):
+    opt = NO_CSRF
     path = "/api/campaigns"
 
     @get("/{slug:str}", name="api_campaign")

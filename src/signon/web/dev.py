@@ -16,6 +16,7 @@ from litestar.response import Template
 from markupsafe import Markup, escape
 
 from signon.runtime import Runtime
+from signon.web.errors import NO_CSRF
 
 _MESSAGE_NAME = re.compile(r"^[0-9T]{21}-[0-9a-f]{8}\.eml$")
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -41,6 +42,7 @@ def linkify(text: str) -> Markup:
 
 
 class DevMailboxController(Controller):
+    opt = NO_CSRF
     path = "/dev/mailbox"
 
     @get("/", name="dev_mailbox")

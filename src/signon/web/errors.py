@@ -13,12 +13,17 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: "We could not understand this request.",
+    403: "You may not do this here. If you think you should, ask the campaign's owners.",
     404: "There is nothing at this address.",
     405: "This address does not take that kind of request.",
     413: "What you sent is too large. Please shorten it and try again.",
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
 }
+
+
+# Route option for everything public: no cookies there, so no cookie-based CSRF either.
+NO_CSRF = {"exclude_from_csrf": True}
 
 
 class BadRequest(HTTPException):
@@ -40,10 +45,22 @@ def http_error(request: Request, error: HTTPException) -> Response:
     return _respond(request, status, message)
 
 
+def forbidden(request: Request, _error: Exception) -> Response:
+    return _respond(request, 403, MESSAGES[403])
+
+
 def server_error(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, MESSAGES[500])
 
 
 def exception_handlers() -> dict:
-    return {HTTPException: http_error, Exception: server_error}
+    from signon.services.access import Forbidden
+    from signon.web.admin.auth import LoginRequired, login_redirect
+
+    return {
+        LoginRequired: login_redirect,
+        Forbidden: forbidden,
+        HTTPException: http_error,
+        Exception: server_error,
+    }

@@ -11,6 +11,7 @@ from litestar.response import Template
 
 from signon.runtime import Runtime
 from signon.services.selfservice import ManageView
+from signon.web.errors import NO_CSRF
 
 NOTICES = {
     "withdrawn": "Your signature is withdrawn: it is no longer listed or counted, and what you "
@@ -35,6 +36,7 @@ def _page(token: str, view: ManageView | None, notice: str | None = None) -> Tem
 
 
 class ManageController(Controller):
+    opt = NO_CSRF
     path = "/manage/{token:str}"
 
     @get("/", name="manage")

@@ -18,7 +18,7 @@ from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
 from signon.services.signatures import CampaignClosed, ConfirmState
-from signon.web.errors import BadRequest
+from signon.web.errors import NO_CSRF, BadRequest
 
 LATEST_ON_PAGE = 10
 SIGNER_TYPES = ("individual", "organization")
@@ -82,6 +82,8 @@ async def _campaign_page(
 
 
 class PublicController(Controller):
+    opt = NO_CSRF
+
     @get("/c/{slug:str}", name="campaign")
     async def campaign_page(
         self, slug: FromPath[str], runtime: NamedDependency[Runtime]

@@ -1,0 +1,216 @@
+"""The moderation queue and its actions. Every action is recorded with who and when, and the
+public counts move by the same rules as everywhere else (services.records)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from signon.crypto import Keyring
+from signon.db import Database
+from signon.db.models import Campaign, ModerationEvent, Signature, utcnow
+from signon.services.records import PersonalData, apply_visibility, counts, move_counter
+
+ACTIONS = {"approve": "approved", "reject": "rejected", "hide": "hidden", "unhide": "approved"}
+FILTERS = ("waiting", "suspicious", "organizations", "individuals", "hidden", "rejected")
+QUEUE_LIMIT = 200
+_NOISE_WORDS = {"the", "of", "for", "and", "inc", "ltd", "llc", "asbl", "ev", "association"}
+
+
+class ModerationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: int
+    signer_type: str
+    status: str
+    moderation: str
+    flag_reason: str | None
+    display: str
+    personal: PersonalData | None
+    public_name: str | None
+    created_at: object
+    confirmed_at: object
+    domain_matches: bool | None = None  # contact's email domain vs. the organization's website
+    similar_names: tuple[str, ...] = ()  # repeated or look-alike organizations already signed
+
+
+def _name_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    words = re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
+    return " ".join(w for w in words if w not in _NOISE_WORDS)
+
+
+def similar_organizations(name: str, others: list[str]) -> tuple[str, ...]:
+    """Other organization names that are the same once normalised, or nearly the same."""
+    key = _name_key(name)
+    found = []
+    for other in others:
+        other_key = _name_key(other)
+        if other_key == key or difflib.SequenceMatcher(None, key, other_key).ratio() >= 0.85:
+            found.append(other)
+    return tuple(found)
+
+
+def domain_matches(email: str, website: str | None) -> bool | None:
+    """Whether the contact's address belongs to the organization's web domain (None: no site)."""
+    if not website:
+        return None
+    host = (urlsplit(website).hostname or "").lower().removeprefix("www.")
+    domain = email.rpartition("@")[2].lower()
+    return bool(host) and (
+        domain == host or domain.endswith("." + host) or host.endswith("." + domain)
+    )
+
+
+class ModerationService:
+    def __init__(self, db: Database, keyring: Keyring) -> None:
+        self.db = db
+        self.keyring = keyring
+
+    async def queue(self, campaign_id: int, view: str = "waiting") -> list[QueueItem]:
+        if view not in FILTERS:
+            raise ModerationError(view)
+        query = select(Signature).where(
+            Signature.campaign_id == campaign_id, Signature.status != "withdrawn"
+        )
+        if view == "waiting":
+            query = query.where(Signature.moderation == "held", Signature.status == "confirmed")
+        elif view == "suspicious":
+            query = query.where(Signature.flag_reason.is_not(None))
+        elif view in ("organizations", "individuals"):
+            query = query.where(
+                Signature.signer_type == view.removesuffix("s"), Signature.status == "confirmed"
+            )
+        else:
+            query = query.where(Signature.moderation == view)
+        async with self.db.read() as session:
+            rows = list(
+                await session.scalars(query.order_by(Signature.id.desc()).limit(QUEUE_LIMIT))
+            )
+            organizations = [
+                r
+                for r in await session.scalars(
+                    select(Signature).where(
+                        Signature.campaign_id == campaign_id,
+                        Signature.signer_type == "organization",
+                        Signature.status == "confirmed",
+                        Signature.moderation != "rejected",
+                    )
+                )
+            ]
+        org_names = {
+            r.id: p.organization
+            for r in organizations
+            if (p := PersonalData.open(self.keyring, r.personal)) and p.organization
+        }
+        return [self._item(row, org_names) for row in rows]
+
+    def _item(self, row: Signature, org_names: dict[int, str]) -> QueueItem:
+        personal = PersonalData.open(self.keyring, row.personal)
+        item = QueueItem(
+            id=row.id,
+            signer_type=row.signer_type,
+            status=row.status,
+            moderation=row.moderation,
+            flag_reason=row.flag_reason,
+            display=row.display,
+            personal=personal,
+            public_name=row.public_name,
+            created_at=row.created_at,
+            confirmed_at=row.confirmed_at,
+        )
+        if row.signer_type != "organization" or personal is None:
+            return item
+        others = [name for sid, name in org_names.items() if sid != row.id]
+        return replace(
+            item,
+            domain_matches=domain_matches(personal.email, personal.website),
+            similar_names=similar_organizations(personal.organization or "", others),
+        )
+
+    async def act(self, campaign_id: int, signature_id: int, action: str, user_id: int) -> None:
+        """Approve, reject, hide or unhide one signature of this campaign."""
+        if action not in ACTIONS:
+            raise ModerationError(f"unknown action {action!r}")
+        async with self.db.write() as session:
+            signature, name_display = await self._locked(session, campaign_id, signature_id)
+            before = counts(signature.status, signature.moderation)
+            previous = signature.moderation
+            signature.moderation = ACTIONS[action]
+            after = counts(signature.status, signature.moderation)
+            if before != after:
+                await move_counter(session, signature, +1 if after else -1)
+            personal = PersonalData.open(self.keyring, signature.personal)
+            apply_visibility(signature, personal, name_display)
+            signature.updated_at = utcnow()
+            session.add(
+                ModerationEvent(
+                    campaign_id=campaign_id,
+                    signature_id=signature.id,
+                    user_id=user_id,
+                    action=action,
+                    detail=f"{previous} -> {signature.moderation}",
+                    created_at=utcnow(),
+                )
+            )
+
+    async def correct_name(
+        self, campaign_id: int, signature_id: int, new_name: str, user_id: int
+    ) -> None:
+        """Fix a typo in the displayed name (a person's name, or an organization's)."""
+        new_name = " ".join(new_name.split())
+        if not new_name or len(new_name) > 160:
+            raise ModerationError("A name needs 1 to 160 characters.")
+        async with self.db.write() as session:
+            signature, name_display = await self._locked(session, campaign_id, signature_id)
+            personal = PersonalData.open(self.keyring, signature.personal)
+            if personal is None:
+                raise ModerationError("This signature's details were erased.")
+            field = "organization" if signature.signer_type == "organization" else "name"
+            personal = replace(personal, **{field: new_name})
+            signature.personal = personal.seal(self.keyring)
+            apply_visibility(signature, personal, name_display)
+            signature.updated_at = utcnow()
+            session.add(
+                ModerationEvent(
+                    campaign_id=campaign_id,
+                    signature_id=signature.id,
+                    user_id=user_id,
+                    action="correct_name",
+                    detail=f"{field} corrected",  # no names here: the log is not encrypted
+                    created_at=utcnow(),
+                )
+            )
+
+    async def _locked(self, session, campaign_id: int, signature_id: int) -> tuple[Signature, str]:  # type: ignore[no-untyped-def]
+        row = (
+            await session.execute(
+                select(Signature, Campaign.name_display)
+                .join(Campaign, Campaign.id == Signature.campaign_id)
+                .where(Signature.id == signature_id, Signature.campaign_id == campaign_id)
+                .where(Signature.status != "withdrawn")
+                .with_for_update(of=Signature)
+            )
+        ).first()
+        if row is None:
+            raise ModerationError("No such signature in this campaign.")
+        return row[0], row[1]
+
+    async def history(self, campaign_id: int, limit: int = 100) -> list[ModerationEvent]:
+        async with self.db.read() as session:
+            return list(
+                await session.scalars(
+                    select(ModerationEvent)
+                    .where(ModerationEvent.campaign_id == campaign_id)
+                    .order_by(ModerationEvent.id.desc())
+                    .limit(limit)
+                )
+            )

@@ -1,0 +1,197 @@
+"""Updates from a campaign's owners to the signers who asked for them, and the one reminder an
+unconfirmed signature gets. Both go through the outbox; updates are paced."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from signon.composer import MailComposer
+from signon.crypto import Keyring
+from signon.db import Database
+from signon.db.models import Campaign, CampaignUpdate, Signature, utcnow
+from signon.mail import OutgoingMail
+from signon.services.campaigns import CampaignView
+from signon.services.outbox import enqueue
+from signon.services.records import COUNTED_MODERATION, PersonalData
+from signon.services.signatures import SignatureService
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateDraft:
+    subject: str
+    body_md: str
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.subject.strip() or len(self.subject) > 200 or "\n" in self.subject:
+            found["subject"] = "A subject of 1 to 200 characters, on one line."
+        if not self.body_md.strip():
+            found["body_md"] = "The message cannot be empty."
+        elif len(self.body_md) > 20_000:
+            found["body_md"] = "The message is limited to 20,000 characters."
+        return found
+
+
+class UpdateService:
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring,
+        composer: MailComposer,
+        signatures: SignatureService,
+        per_minute: int,
+    ) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.composer = composer
+        self.signatures = signatures
+        self.per_minute = per_minute
+
+    def compose(
+        self, campaign: CampaignView, draft: UpdateDraft, to: str, manage_url: str
+    ) -> OutgoingMail:
+        mail = self.composer.compose(
+            "update",
+            to,
+            subject=draft.subject,
+            body=draft.body_md,
+            campaign_title=campaign.title,
+            manage_url=manage_url,
+        )
+        unsubscribe = f"{manage_url}/unsubscribe"
+        headers = (
+            ("List-Unsubscribe", f"<{unsubscribe}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
+        return OutgoingMail(mail.to_address, mail.subject, mail.body_text, headers)
+
+    async def send_test(self, campaign: CampaignView, draft: UpdateDraft, to: str) -> None:
+        """The same message to the organizer alone, with a placeholder manage link."""
+        manage_url = f"{self.composer.base_url}/manage/(each-signer-gets-their-own-link)"
+        async with self.db.write() as session:
+            enqueue(
+                session,
+                self.keyring,
+                self.compose(campaign, draft, to, manage_url),
+                kind="update_test",
+            )
+
+    async def send(self, campaign: CampaignView, draft: UpdateDraft, author_id: int) -> int:
+        """Queue one message per signer who opted in, spaced to `per_minute`. Returns how many."""
+        start = utcnow()
+        spacing = timedelta(minutes=1) / max(1, self.per_minute)
+        sent = 0
+        after = 0
+        while True:
+            async with self.db.write() as session:
+                rows = (
+                    await session.execute(
+                        select(Signature.id, Signature.personal, Signature.token_nonce)
+                        .where(
+                            Signature.campaign_id == campaign.id,
+                            Signature.status == "confirmed",
+                            Signature.moderation.in_(COUNTED_MODERATION),
+                            Signature.wants_updates.is_(True),
+                            Signature.personal.is_not(None),
+                            Signature.id > after,
+                        )
+                        .order_by(Signature.id)
+                        .limit(BATCH)
+                    )
+                ).all()
+                for row in rows:
+                    personal = PersonalData.open(self.keyring, row.personal)
+                    if personal is None:
+                        continue
+                    manage_url = self.signatures.manage_url(row.token_nonce)
+                    mail = self.compose(campaign, draft, personal.email, manage_url)
+                    enqueue(
+                        session,
+                        self.keyring,
+                        mail,
+                        kind="update",
+                        signature_id=row.id,
+                        not_before=start + spacing * sent,
+                    )
+                    sent += 1
+            if not rows:
+                break
+            after = rows[-1].id
+        async with self.db.write() as session:
+            session.add(
+                CampaignUpdate(
+                    campaign_id=campaign.id,
+                    author_id=author_id,
+                    subject=draft.subject,
+                    body_md=draft.body_md,
+                    recipients=sent,
+                    created_at=start,
+                )
+            )
+        return sent
+
+    async def history(self, campaign_id: int) -> list[CampaignUpdate]:
+        async with self.db.read() as session:
+            return list(
+                await session.scalars(
+                    select(CampaignUpdate)
+                    .where(CampaignUpdate.campaign_id == campaign_id)
+                    .order_by(CampaignUpdate.id.desc())
+                )
+            )
+
+
+class Reminders:
+    """One reminder, with a fresh link, for a signature still unconfirmed after `after`."""
+
+    def __init__(
+        self, db: Database, keyring: Keyring, signatures: SignatureService, after: timedelta
+    ) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.signatures = signatures
+        self.after = after
+
+    async def send_due(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        sent = 0
+        async with self.db.write() as session:
+            rows = (
+                await session.execute(
+                    select(Signature, Campaign)
+                    .join(Campaign, Campaign.id == Signature.campaign_id)
+                    .where(
+                        Signature.status == "pending",
+                        Signature.reminded_at.is_(None),
+                        Signature.created_at < now - self.after,
+                        Signature.personal.is_not(None),
+                        # Automated-looking signatures were never mailed: no reminder either.
+                        Signature.emails_sent > 0,
+                        Signature.emails_sent < self.signatures.max_emails,
+                        Campaign.status == "open",
+                    )
+                    .limit(BATCH)
+                    .with_for_update(of=Signature)
+                )
+            ).all()
+            for signature, campaign in rows:
+                personal = PersonalData.open(self.keyring, signature.personal)
+                signature.reminded_at = now
+                if personal is None:
+                    continue
+                view = CampaignView.of(campaign)
+                self.signatures.queue_confirmation(
+                    session, view, signature, personal.email, template="reminder"
+                )
+                sent += 1
+        return sent
+
+
+def pacing_minutes(recipients: int, per_minute: int) -> int:
+    return math.ceil(recipients / max(1, per_minute))

@@ -1,0 +1,1 @@
+"""The organizers' pages under /admin: server-rendered, CSRF-protected, session-authenticated."""

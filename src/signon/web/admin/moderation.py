@@ -1,0 +1,139 @@
+"""The moderation queue and the downloads of a campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Stream, Template
+
+from signon.exports import STATUS_FILTERS, ExportFilters
+from signon.runtime import Runtime
+from signon.services.accounts import Organizer
+from signon.services.moderation import ACTIONS, FILTERS, ModerationError
+from signon.web.errors import BadRequest
+
+
+@dataclass
+class ModerationForm:
+    action: str = ""
+    name: str = ""
+    view: str = "waiting"
+
+
+def _date(value: str | None, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError as error:
+        raise BadRequest(f"The {field} date must look like 2026-12-31.") from error
+
+
+def _csv(chunks, filename: str) -> Stream:  # type: ignore[no-untyped-def]
+    return Stream(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class ModerationController(Controller):
+    path = "/admin/campaigns/{slug:str}"
+
+    @get("/moderation", name="admin_moderation")
+    async def queue(
+        self,
+        slug: FromPath[str],
+        organizer: NamedDependency[Organizer],
+        runtime: NamedDependency[Runtime],
+        view: Annotated[str, QueryParameter(name="view")] = "waiting",
+    ) -> Template:
+        access = await runtime.access.campaign(organizer, slug, "view")
+        if view not in FILTERS:
+            raise BadRequest("Unknown list.")
+        items = await runtime.moderation.queue(access.campaign.id, view)
+        context = {
+            "organizer": organizer,
+            "access": access,
+            "items": items,
+            "view": view,
+            "filters": FILTERS,
+            "can_moderate": access.can("moderate"),
+        }
+        return Template("admin/moderation.html", context=context)
+
+    @post("/signatures/{signature_id:int}", name="admin_moderate")
+    async def moderate(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        signature_id: FromPath[int],
+        data: URLEncodedBody[ModerationForm],
+        organizer: NamedDependency[Organizer],
+        runtime: NamedDependency[Runtime],
+    ) -> Redirect:
+        access = await runtime.access.campaign(organizer, slug, "moderate")
+        try:
+            if data.action == "correct_name":
+                await runtime.moderation.correct_name(
+                    access.campaign.id, signature_id, data.name, organizer.user_id
+                )
+            elif data.action in ACTIONS:
+                await runtime.moderation.act(
+                    access.campaign.id, signature_id, data.action, organizer.user_id
+                )
+            else:
+                raise BadRequest("Unknown action.")
+        except ModerationError as error:
+            raise BadRequest(str(error)) from error
+        view = data.view if data.view in FILTERS else "waiting"
+        target = request.app.route_reverse("admin_moderation", slug=slug)
+        return Redirect(f"{target}?view={view}", status_code=303)
+
+    @get("/export.csv", name="admin_export")
+    async def export(
+        self,
+        slug: FromPath[str],
+        organizer: NamedDependency[Organizer],
+        runtime: NamedDependency[Runtime],
+        signer_type: Annotated[str, QueryParameter(name="type")] = "",
+        status: Annotated[str, QueryParameter(name="status")] = "confirmed",
+        date_from: Annotated[str, QueryParameter(name="from")] = "",
+        date_to: Annotated[str, QueryParameter(name="to")] = "",
+        updates: Annotated[str, QueryParameter(name="updates")] = "",
+    ) -> Stream:
+        access = await runtime.access.campaign(organizer, slug, "export")
+        until = _date(date_to, "end")
+        filters = ExportFilters(
+            signer_type=signer_type or None,
+            status=status,
+            confirmed_from=_date(date_from, "start"),
+            confirmed_until=until + timedelta(days=1) if until else None,  # the whole last day
+            updates_only=bool(updates),
+        )
+        if problems := filters.problems():
+            raise BadRequest("; ".join(problems))
+        chunks = runtime.exports.full_csv(access.campaign.id, organizer.user_id, filters)
+        return _csv(chunks, f"{slug}-signatures.csv")
+
+    @get("/delivery.csv", name="admin_delivery")
+    async def delivery(
+        self,
+        slug: FromPath[str],
+        organizer: NamedDependency[Organizer],
+        runtime: NamedDependency[Runtime],
+    ) -> Stream:
+        access = await runtime.access.campaign(organizer, slug, "export")
+        chunks = runtime.exports.delivery_csv(access.campaign.id, organizer.user_id)
+        return _csv(chunks, f"{slug}-endorsers.csv")
+
+
+__all__ = ["STATUS_FILTERS", "ModerationController"]
