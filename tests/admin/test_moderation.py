@@ -1,0 +1,131 @@
+"""Moderation journeys over HTTP: organizations wait for approval; rejected ones never count;
+hidden ones count without being listed; every action is recorded; owners can be told."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from signon.services.counts import recount
+from signon.settings import Settings
+from tests.admin.conftest import Account, log_in, post
+from tests.support import (
+    SmtpSink,
+    confirm_path,
+    deliver_mail,
+    form_token,
+    individual_form,
+    organization_form,
+    run_with_runtime,
+)
+
+
+def public(client: TestClient) -> tuple[dict[str, int], set[str]]:
+    counts = client.get("/api/campaigns/alpha").json()["counts"]
+    names = {
+        item["name"]
+        for kind in ("organization", "individual")
+        for item in client.get(f"/api/campaigns/alpha/endorsers?type={kind}").json()["items"]
+    }
+    return counts, names
+
+
+def queue_ids(settings: Settings, view: str = "waiting") -> dict[str, int]:
+    async def read(runtime) -> dict[str, int]:  # type: ignore[no-untyped-def]
+        campaign = await runtime.campaigns.get("alpha")
+        items = await runtime.moderation.queue(campaign.id, view)
+        return {(i.personal.organization or i.personal.name): i.id for i in items if i.personal}
+
+    return run_with_runtime(settings, read)
+
+
+def sign_and_confirm(client: TestClient, settings: Settings, smtp: SmtpSink, form: dict) -> None:  # type: ignore[type-arg]
+    client.post("/c/alpha/sign", data=form)
+    deliver_mail(settings)
+    client.post(confirm_path(smtp.to(form["email"])[-1]))
+
+
+def test_organizations_wait_for_approval_and_actions_follow_the_rules(
+    app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
+) -> None:
+    log_in(app_client, team["owner"].email)
+    post(app_client, "/admin/campaigns/alpha/notifications", {"notify": "on"})
+    orgs = {
+        "Friends of the River": "joan@riverfriends.example.org",
+        "Tenants Union": "sam@gmail.example",
+        "Friends of the River Inc": "x@other.example",
+    }
+    for name, email in orgs.items():
+        sign_and_confirm(
+            app_client,
+            settings,
+            smtp_server,
+            organization_form(slug="alpha", organization=name, email=email),
+        )
+    counts, names = public(app_client)
+    assert counts["organizations"] == 0 and names == set(), "nothing listed before approval"
+
+    # The owner who asked is told, three times.
+    deliver_mail(settings)
+    told = smtp_server.to("owner@example.org")
+    assert len(told) == 3 and "waiting for your approval" in str(told[0]["Subject"])
+
+    queue = app_client.get("/admin/campaigns/alpha/moderation")
+    assert queue.status_code == 200
+    assert "the contact's address is on this domain" in queue.text
+    assert "the contact's address is not on this domain" in queue.text
+    assert "Similar names already signed" in queue.text
+    assert "joan@riverfriends.example.org" in queue.text, "organizers see what was submitted"
+
+    ids = queue_ids(settings)
+    base = "/admin/campaigns/alpha/signatures"
+    assert (
+        post(app_client, f"{base}/{ids['Friends of the River']}", {"action": "approve"}).status_code
+        == 303
+    )
+    assert (
+        post(app_client, f"{base}/{ids['Tenants Union']}", {"action": "reject"}).status_code == 303
+    )
+    post(app_client, f"{base}/{ids['Friends of the River Inc']}", {"action": "approve"})
+    post(app_client, f"{base}/{ids['Friends of the River Inc']}", {"action": "hide"})
+
+    counts, names = public(app_client)
+    assert counts == {"individuals": 0, "organizations": 2, "total": 2}
+    assert names == {"Friends of the River"}, "rejected never, hidden not listed"
+    assert "Tenants Union" not in app_client.get("/c/alpha").text
+
+    post(
+        app_client,
+        f"{base}/{ids['Friends of the River']}",
+        {"action": "correct_name", "name": "Friends of the River e.V."},
+    )
+    assert public(app_client)[1] == {"Friends of the River e.V."}
+
+    overview = app_client.get("/admin/campaigns/alpha").text
+    for action in ("approve", "reject", "hide", "correct_name"):
+        assert f"{action} on #" in overview
+    [check] = run_with_runtime(settings, lambda runtime: recount(runtime.db, "alpha"))
+    assert not check.changed
+
+
+def test_suspicious_filter_shows_the_reason(
+    app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
+) -> None:
+    form = individual_form(slug="alpha", email="fast@example.org")
+    form["form_token"] = form_token("alpha", seconds_ago=0.2)
+    sign_and_confirm(app_client, settings, smtp_server, form)
+    log_in(app_client, team["editor"].email)
+    page = app_client.get("/admin/campaigns/alpha/moderation?view=suspicious").text
+    assert "Suspicious: sent 0." in page and "fast@example.org" in page
+    assert public(app_client)[0]["total"] == 0
+    [sid] = queue_ids(settings, "suspicious").values()
+    post(app_client, f"/admin/campaigns/alpha/signatures/{sid}", {"action": "approve"})
+    assert public(app_client) == ({"individuals": 1, "organizations": 0, "total": 1}, {"Ana Lima"})
+
+
+def test_a_viewer_sees_the_queue_but_cannot_act(
+    app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
+) -> None:
+    sign_and_confirm(app_client, settings, smtp_server, organization_form(slug="alpha"))
+    log_in(app_client, team["viewer"].email)
+    page = app_client.get("/admin/campaigns/alpha/moderation").text
+    assert "Friends of the River" in page and 'value="approve"' not in page
