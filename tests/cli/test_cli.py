@@ -192,3 +192,26 @@ def test_worker_once_delivers_the_queue(
     result = run(cli_env, "worker", "--once")
     assert result.exit_code == 0 and "sent 1, failed 0" in result.output
     assert len(smtp_server.messages) == 1
+
+
+def test_user_create_generates_a_password_that_logs_in(
+    cli_env: dict[str, str], client: TestClient
+) -> None:
+    result = run(cli_env, "user", "create", "--email", "Org@Example.org", "--admin")
+    assert result.exit_code == 0 and "created site admin" in result.output
+    password = result.output.split("password: ", 1)[1].split()[0]
+    again = CliRunner().invoke(main, ["user", "create", "--email", "org@example.org"], env=cli_env)
+    assert again.exit_code != 0 and "exists already" in again.output
+
+    client.get("/admin/login")
+    response = client.post(
+        "/admin/login",
+        data={
+            "email": "org@example.org",
+            "password": password,
+            "_csrf_token": client.cookies["signon_csrf"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "Accounts" in client.get("/admin/").text
