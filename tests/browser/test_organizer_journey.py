@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import time
+from pathlib import Path
 
 import httpx
 
@@ -74,7 +75,7 @@ def test_organizer_journey(
     page.get_by_role("link", name="Free the river defenders").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     [row] = list(csv.DictReader(io.StringIO(text)))
     assert (row["organization"], row["email"]) == ("Tenants Union", "joan@tenants.example.org")
     shot(page, "3-campaign")
