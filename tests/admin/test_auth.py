@@ -109,3 +109,23 @@ def test_state_changing_requests_need_the_csrf_token(
     assert app_client.get("/admin/").status_code == 200, "still logged in: logout was refused"
     assert "/admin/campaigns/x" not in app_client.get("/admin/").text
     assert csrf_token(app_client)
+
+
+def test_every_state_changing_admin_route_refuses_a_missing_token(
+    app_client: TestClient, settings: Settings, team
+) -> None:  # type: ignore[no-untyped-def]
+    """Walks the app's own route table, so a new admin form cannot forget its CSRF check."""
+    log_in(app_client, team["admin"].email)
+    routes = [
+        route.path
+        for route in app_client.app.routes
+        if route.path.startswith("/admin")
+        and any(m in getattr(route, "methods", ()) for m in ("POST", "PUT", "PATCH", "DELETE"))
+    ]
+    assert len(routes) >= 12
+    for path in routes:
+        concrete = path.replace("{slug:str}", "alpha").replace("{signature_id:int}", "1")
+        refused = app_client.post(concrete, data={"action": "close"}, follow_redirects=False)
+        assert refused.status_code == 403, (path, refused.status_code)
+    assert app_client.get("/admin/").status_code == 200
+    assert app_client.get("/api/campaigns/alpha").json()["status"] == "open"

@@ -149,6 +149,24 @@ class CampaignView:
         )
 
 
+def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
+    """Every column an organizer edits (the slug and the status have their own rules)."""
+    return {
+        "title": spec.title.strip(),
+        "statement_md": spec.statement_md,
+        "statement_html": render_markdown(spec.statement_md),
+        "kind": spec.kind,
+        "goal": spec.goal,
+        "deadline": spec.deadline,
+        "ask_location": spec.ask_location,
+        "ask_comment": spec.ask_comment,
+        "allow_organizations": spec.allow_organizations,
+        "name_display": spec.name_display,
+        "moderate_organizations": spec.moderate_organizations,
+        "moderate_individuals": spec.moderate_individuals,
+    }
+
+
 class CampaignService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -158,22 +176,11 @@ class CampaignService:
             raise CampaignError("; ".join(problems))
         campaign = Campaign(
             slug=spec.slug,
-            title=spec.title.strip(),
-            statement_md=spec.statement_md,
-            statement_html=render_markdown(spec.statement_md),
-            kind=spec.kind,
             status=spec.status,
-            goal=spec.goal,
-            deadline=spec.deadline,
-            ask_location=spec.ask_location,
-            ask_comment=spec.ask_comment,
-            allow_organizations=spec.allow_organizations,
-            name_display=spec.name_display,
-            moderate_organizations=spec.moderate_organizations,
-            moderate_individuals=spec.moderate_individuals,
             closed_at=utcnow() if spec.status == "closed" else None,
             individuals_count=0,
             organizations_count=0,
+            **_editable_columns(spec),
         )
         try:
             async with self.db.write() as session:
@@ -190,21 +197,7 @@ class CampaignService:
             campaign = await session.scalar(
                 update(Campaign)
                 .where(Campaign.slug == slug)
-                .values(
-                    title=spec.title.strip(),
-                    statement_md=spec.statement_md,
-                    statement_html=render_markdown(spec.statement_md),
-                    kind=spec.kind,
-                    goal=spec.goal,
-                    deadline=spec.deadline,
-                    ask_location=spec.ask_location,
-                    ask_comment=spec.ask_comment,
-                    allow_organizations=spec.allow_organizations,
-                    name_display=spec.name_display,
-                    moderate_organizations=spec.moderate_organizations,
-                    moderate_individuals=spec.moderate_individuals,
-                    updated_at=utcnow(),
-                )
+                .values(updated_at=utcnow(), **_editable_columns(spec))
                 .returning(Campaign)
             )
             if campaign is None:

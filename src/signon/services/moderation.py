@@ -70,6 +70,19 @@ def domain_matches(email: str, website: str | None) -> bool | None:
     )
 
 
+def _record(session, signature: Signature, user_id: int, action: str, detail: str) -> None:  # type: ignore[no-untyped-def]
+    session.add(
+        ModerationEvent(
+            campaign_id=signature.campaign_id,
+            signature_id=signature.id,
+            user_id=user_id,
+            action=action,
+            detail=detail,
+            created_at=utcnow(),
+        )
+    )
+
+
 class ModerationService:
     def __init__(self, db: Database, keyring: Keyring) -> None:
         self.db = db
@@ -151,16 +164,7 @@ class ModerationService:
             personal = PersonalData.open(self.keyring, signature.personal)
             apply_visibility(signature, personal, name_display)
             signature.updated_at = utcnow()
-            session.add(
-                ModerationEvent(
-                    campaign_id=campaign_id,
-                    signature_id=signature.id,
-                    user_id=user_id,
-                    action=action,
-                    detail=f"{previous} -> {signature.moderation}",
-                    created_at=utcnow(),
-                )
-            )
+            _record(session, signature, user_id, action, f"{previous} -> {signature.moderation}")
 
     async def correct_name(
         self, campaign_id: int, signature_id: int, new_name: str, user_id: int
@@ -179,16 +183,8 @@ class ModerationService:
             signature.personal = personal.seal(self.keyring)
             apply_visibility(signature, personal, name_display)
             signature.updated_at = utcnow()
-            session.add(
-                ModerationEvent(
-                    campaign_id=campaign_id,
-                    signature_id=signature.id,
-                    user_id=user_id,
-                    action="correct_name",
-                    detail=f"{field} corrected",  # no names here: the log is not encrypted
-                    created_at=utcnow(),
-                )
-            )
+            # No names in the detail: the log is not encrypted.
+            _record(session, signature, user_id, "correct_name", f"{field} corrected")
 
     async def _locked(self, session, campaign_id: int, signature_id: int) -> tuple[Signature, str]:  # type: ignore[no-untyped-def]
         row = (
