@@ -177,12 +177,14 @@ def test_every_response_carries_the_security_headers(
         assert "server" not in response.headers, name
 
 
-def test_no_page_is_stored_by_browsers_or_proxies(
+def test_no_page_but_the_public_counts_is_stored_by_browsers_or_proxies(
     settings: Settings, smtp_server: SmtpSink
 ) -> None:
     pages = visit_every_page(settings, smtp_server)
     stylesheet = pages.pop("stylesheet")
     assert "no-store" not in stylesheet.headers.get("cache-control", ""), "static may be cached"
+    # The public counts are the one page meant to be cached, briefly, for the watchers.
+    assert pages.pop("api counts").headers["cache-control"] == "public, max-age=1"
     for name, response in pages.items():
         assert response.headers.get_list("cache-control") == ["no-store"], name
     # The ones that show what a signer typed, or their mail:

@@ -132,3 +132,20 @@ def test_campaign_json_matches_the_public_contract(client: TestClient, settings:
         "counts": {"individuals": 0, "organizations": 0, "total": 0},
     }
     assert client.get("/api/campaigns/nope").status_code == 404
+
+
+def test_count_json_can_be_cached_briefly_and_revalidated(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    first = client.get("/api/campaigns/free-them")
+    assert first.headers["cache-control"] == "public, max-age=1"
+    etag = first.headers["etag"]
+    unchanged = client.get("/api/campaigns/free-them", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    client.post("/c/free-them/sign", data=individual_form())
+    deliver_mail(settings)
+    client.post(confirm_path(smtp_server.messages[0]))
+    changed = client.get("/api/campaigns/free-them", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert changed.json()["counts"]["total"] == 1
