@@ -108,7 +108,6 @@ class SignatureService:
             # The mail cap is read-modify-write (on SQLite, BEGIN IMMEDIATE already serialises).
             .with_for_update()
         )
-        sealed = PersonalData.of(data).seal(self.keyring)
         if existing is None:
             signature = Signature(
                 campaign_id=campaign.id,
@@ -121,7 +120,7 @@ class SignatureService:
                 ),
                 flag_reason="; ".join(screening.reasons) or None,
                 email_key=key,
-                personal=sealed,
+                personal=PersonalData.of(data).seal(self.keyring),
                 display=data.display,
                 wants_updates=data.wants_updates,
                 listed=False,
@@ -153,13 +152,15 @@ class SignatureService:
             return SignOutcome.ALREADY_CONFIRMED
         # Pending: the latest submission wins, and the owner of the address must confirm it.
         # A typo is fixed by signing again; the confirm page shows exactly what is confirmed.
-        existing.personal = sealed
+        existing.personal = PersonalData.of(data).seal(self.keyring)
         existing.signer_type = data.signer_type
         existing.display = data.display
         existing.wants_updates = data.wants_updates
-        if screening.flagged and existing.moderation == "none":
+        if existing.moderation == "none" and (
+            screening.flagged or campaign.needs_review(data.signer_type)
+        ):
             existing.moderation = "held"
-            existing.flag_reason = "; ".join(screening.reasons)
+            existing.flag_reason = "; ".join(screening.reasons) or None
         existing.updated_at = now
         self.queue_confirmation(session, campaign, existing, data.email)
         return SignOutcome.RESENT
