@@ -215,3 +215,19 @@ def test_user_create_generates_a_password_that_logs_in(
     )
     assert response.status_code == 303
     assert "Accounts" in client.get("/admin/").text
+
+
+def test_dev_seed_adds_confirmed_signatures_that_list_count_and_export(
+    cli_env: dict[str, str], tmp_path: Path, client: TestClient
+) -> None:
+    create(cli_env, tmp_path, "--no-organization-review")
+    result = run(cli_env, "dev", "seed", "free-them", "--count", "500")
+    assert result.exit_code == 0 and "added 500 signatures" in result.output
+    counts = client.get("/api/campaigns/free-them").json()["counts"]
+    assert counts == {"individuals": 475, "organizations": 25, "total": 500}
+    listed = client.get("/api/campaigns/free-them/endorsers?type=individual").json()
+    assert len(listed["items"]) == 50 and listed["next_cursor"]
+    exported = list(csv.DictReader(io.StringIO(run(cli_env, "export", "free-them").output)))
+    assert len(exported) == 500 and all(row["email"].endswith("@example.org") for row in exported)
+    assert run(cli_env, "dev", "seed", "free-them", "--count", "10").exit_code == 0, "again"
+    assert client.get("/api/campaigns/free-them").json()["counts"]["total"] == 510
