@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install lock clean
+.PHONY: run test lint bench install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts migrations
-	$(BIN)/ruff format --check src tests scripts migrations
+	$(BIN)/ruff check src tests scripts migrations bench
+	$(BIN)/ruff format --check src tests scripts migrations bench
+
+# Benchmarks (never part of `make test`): real servers, SQLite and PostgreSQL, wrk over loopback.
+# BENCH_ROWS and BENCH_SECONDS shorten a run; see docs/PERFORMANCE.md.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	SIGNON_BENCH_POSTGRES_URL="$${SIGNON_BENCH_POSTGRES_URL:-$$(bash scripts/postgres.sh signon_bench)}" \
+		$(BIN)/python -m bench.run
 
 # Regenerate the hashed lock file after changing dependencies in pyproject.toml.
 lock:

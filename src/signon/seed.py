@@ -64,6 +64,9 @@ class SeedPlan:
     name_display: str
     count: int
     run: str  # makes the generated addresses unique across seeding runs
+    public_share: float = 0.8  # how many chose to be listed by name
+    organization_every: int = 20  # one organization in this many signatures
+    status: str = "confirmed"  # or "pending" (unconfirmed, for benchmarks of confirming)
 
 
 def _rows(plan: SeedPlan, keyring: Keyring, start: int, stop: int) -> list[tuple[object, ...]]:
@@ -76,7 +79,7 @@ def _rows(plan: SeedPlan, keyring: Keyring, start: int, stop: int) -> list[tuple
         first, last = rng.choice(FIRST), rng.choice(LAST)
         city, country = rng.choice(PLACES)
         email = f"seed{n}.{plan.run}@example.org"
-        kind = "organization" if n % 20 == 0 else "individual"
+        kind = "organization" if n % plan.organization_every == 0 else "individual"
         if kind == "organization":
             organization = f"{city} {rng.choice(ORG_KINDS)} {n}"
             website = f"https://org{n}.example.org"
@@ -85,18 +88,21 @@ def _rows(plan: SeedPlan, keyring: Keyring, start: int, stop: int) -> list[tuple
             "website": website, "role": None, "city": city, "country": country, "comment": None,
         }  # fmt: skip
         sealed = keyring.encrypt(json.dumps(personal, ensure_ascii=False).encode(), PERSONAL)
-        public = rng.random() < 0.8
+        public = rng.random() < plan.public_share
+        confirmed = plan.status == "confirmed"
         if kind == "organization":
             shown = organization
         else:
             full = f"{first} {last}"
             shown = first_name_and_initial(full) if plan.name_display == "initial" else full
         when = now - timedelta(seconds=(plan.count - n))
+        listed = public and confirmed
         rows.append((
-            plan.campaign_id, kind, "confirmed", "none", keyring.email_key(email), sealed,
-            "public" if public else "private", rng.random() < 0.3, public,
-            shown if public else None, f"{city}, {country}" if public else None,
-            website if public else None, secrets.token_urlsafe(16), 1, when, when, when,
+            plan.campaign_id, kind, plan.status, "none", keyring.email_key(email), sealed,
+            "public" if public else "private", rng.random() < 0.3, listed,
+            shown if listed else None, f"{city}, {country}" if listed else None,
+            website if listed else None, secrets.token_urlsafe(16), 1, when, when,
+            when if confirmed else None,
         ))  # fmt: skip
     return rows
 

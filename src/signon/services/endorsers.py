@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 
 from signon.db import Database
 from signon.db.models import Signature
@@ -82,11 +82,10 @@ class EndorserService:
         )
         if cursor:
             after_time, after_id = decode_cursor(cursor)
+            # A row-value comparison, which both SQLite and PostgreSQL answer with a range scan
+            # of the list index (an OR of two conditions can make SQLite scan instead).
             query = query.where(
-                or_(
-                    Signature.confirmed_at < after_time,
-                    and_(Signature.confirmed_at == after_time, Signature.id < after_id),
-                )
+                tuple_(Signature.confirmed_at, Signature.id) < tuple_(after_time, after_id)
             )
         async with self.db.read() as session:
             rows = (await session.execute(query)).all()

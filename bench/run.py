@@ -1,0 +1,305 @@
+"""`make bench`: Signon's hot paths under load, as ratios of a bare Litestar app on the same
+server settings. Real servers (uvicorn, several workers, no access log), real databases (SQLite,
+and PostgreSQL when a URL is given), wrk over 127.0.0.1 from another process.
+
+Prints a table per database. Not a test: nothing here passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SIGNON = str(BIN / "signon")
+LUA = str(ROOT / "bench" / "lines.lua")
+SECRET = "bench-secret-" + "x" * 40
+CONNECTIONS = 32
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    note: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(name: str, url: str, duration: int, args: list[str] | None = None) -> Result:
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url]
+    if args:
+        command += ["-s", LUA, "--", *args]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non_ok[1]) if non_ok else 0
+    return Result(name, rps, _ms(*p50.groups()), _ms(*p99.groups()), errors)  # type: ignore[union-attr]
+
+
+def run_signon(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([SIGNON, *args], env=env, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"signon {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run a command; return (seconds, peak resident memory in MB, read from /proc)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak = max(peak, int(re.search(r"VmHWM:\s+(\d+)", status)[1]))  # type: ignore[index]
+        except (OSError, TypeError):
+            pass
+        time.sleep(0.02)
+    return time.perf_counter() - started, peak / 1024
+
+
+async def _prepare(env: dict[str, str], rows: int, pending: int, work: Path) -> dict[str, str]:
+    """Seed the campaign and write the request files wrk reads."""
+    from sqlalchemy import func, select
+
+    from signon.abuse.formtoken import FormTokens
+    from signon.crypto import Keyring
+    from signon.db import Database
+    from signon.db.models import Signature, utcnow
+    from signon.seed import SeedPlan, seed
+    from signon.services.campaigns import CampaignService
+    from signon.services.endorsers import encode_cursor
+    from signon.tokens import ConfirmTokens
+
+    db = Database(env["SIGNON_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://")
+                  .replace("sqlite:///", "sqlite+aiosqlite:///"), pool_size=2)  # fmt: skip
+    keyring = Keyring(Path(env["SIGNON_KEY_FILE"]))
+    try:
+        campaign = await CampaignService(db).get("bench")
+        assert campaign is not None
+        started = time.perf_counter()
+        plan = SeedPlan(campaign.id, "full", rows, "bench", public_share=1.0, organization_every=50)
+        await seed(db, keyring, plan)
+        seed_rate = rows / (time.perf_counter() - started)
+        await seed(db, keyring, SeedPlan(campaign.id, "full", pending, "pending", status="pending"))
+        async with db.read() as session:
+            nonces = list(
+                await session.scalars(
+                    select(Signature.token_nonce).where(Signature.status == "pending")
+                )
+            )
+            listed = await session.scalar(
+                select(func.count()).where(
+                    Signature.listed.is_(True), Signature.signer_type == "individual"
+                )
+            )
+            depth = min(900_000, int((listed or 1) * 0.9))
+            deep = (
+                await session.execute(
+                    select(Signature.confirmed_at, Signature.id)
+                    .where(
+                        Signature.campaign_id == campaign.id,
+                        Signature.signer_type == "individual",
+                        Signature.listed.is_(True),
+                    )
+                    .order_by(Signature.confirmed_at.desc(), Signature.id.desc())
+                    .offset(depth)
+                    .limit(1)
+                )
+            ).first()
+    finally:
+        await db.dispose()
+
+    tokens = FormTokens(SECRET)
+    issued = utcnow() - timedelta(seconds=30)
+    with (work / "sign.txt").open("w") as out:
+        for n in range(200_000):
+            form = {
+                "signer_type": "individual", "name": f"Bench Person {n}",
+                "email": f"bench{n}.{secrets.token_hex(3)}@example.org", "city": "Leeds",
+                "display": "public", "form_token": tokens.issue("bench", issued),
+            }  # fmt: skip
+            out.write(urlencode(form) + "\n")
+    confirm = ConfirmTokens(SECRET, timedelta(days=7))
+    with (work / "confirm.txt").open("w") as out:
+        for nonce in nonces:
+            out.write(f"/confirm/{confirm.issue(nonce)}\n")
+    cursor = encode_cursor(deep[0], deep[1]) if deep else ""
+    return {"cursor": cursor, "depth": str(depth), "seed_rate": f"{seed_rate:,.0f}"}
+
+
+def bench_database(label: str, database_url: str, args: argparse.Namespace) -> list[Result]:
+    work = Path(tempfile.mkdtemp(prefix=f"signon-bench-{label}-"))
+    sink_port, app_port, base_port = free_port(), free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SIGNON_")},
+        "SIGNON_SECRET_KEY": SECRET,
+        "SIGNON_DATA_DIR": str(work / "data"),
+        "SIGNON_KEY_FILE": str(work / "keys.json"),
+        "SIGNON_DATABASE_URL": database_url,
+        "SIGNON_SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
+        "SIGNON_BASE_URL": f"http://127.0.0.1:{app_port}",
+        "SIGNON_CONFIG": str(work / "none.toml"),
+        "SIGNON_INLINE_WORKER": "0",
+        # The load generator is one client: let it through the flood limits, as a crowd would be.
+        "SIGNON_SIGN_PER_ADDRESS_LIMIT": "1000000",
+        "SIGNON_SIGN_PER_ADDRESS_LIMIT_POW": "1000000",
+        "SIGNON_MAILS_PER_EMAIL_LIMIT": "1000",
+    }
+    (work / "statement.md").write_text("We demand **justice**.\n")
+    run_signon(env, "keys", "init")
+    run_signon(env, "db", "upgrade")
+    for slug in ("bench", "quiet"):
+        run_signon(env, "campaign", "create", "--slug", slug, "--title", f"Bench {slug}",
+                   "--statement-file", str(work / "statement.md"), "--goal", "2000000",
+                   "--no-organization-review")  # fmt: skip
+    print(f"[{label}] seeding {args.rows:,} signatures…", flush=True)
+    prepared = asyncio.run(_prepare(env, args.rows, args.pending, work))
+
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{sink_port}",
+             "-c", "aiosmtpd.handlers.Sink"], cwd=ROOT, env=env,
+        ),
+        subprocess.Popen(
+            [SIGNON, "serve", "--port", str(app_port), "--workers", str(args.workers),
+             "--no-mail-worker", "--no-access-log"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--port", str(base_port),
+             "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        ),
+    ]  # fmt: skip
+    results: list[Result] = []
+    try:
+        app, base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{base_port}"
+        wait_for(f"{app}/api/campaigns/bench")
+        wait_for(base)
+        d = args.duration
+        sign_file = str(work / "sign.txt")
+        results.append(wrk("bare GET", f"{base}/", d))
+        results.append(wrk("bare form POST", f"{base}/form", d, [sign_file, "body"]))
+        results.append(wrk("campaign page", f"{app}/c/bench", d))
+        results.append(wrk("count JSON", f"{app}/api/campaigns/bench", d))
+        results.append(wrk("endorsers page 1", f"{app}/c/bench/endorsers?type=individual", d))
+        deep = f"{app}/c/bench/endorsers?type=individual&cursor={prepared['cursor']}"
+        results.append(wrk(f"endorsers {int(prepared['depth']):,} deep", deep, d))
+        results.append(wrk("sign", f"{app}/c/bench/sign", d, [sign_file, "body"]))
+        confirm_file = str(work / "confirm.txt")
+        results.append(wrk("confirm", f"{app}/", d, [confirm_file, "path", "POST"]))
+    finally:
+        for process in processes[1:]:
+            process.send_signal(signal.SIGINT)
+        for process in processes[1:]:
+            process.wait(timeout=30)
+
+    try:
+        started = time.perf_counter()
+        output = run_signon(env, "worker", "--once")
+        elapsed = time.perf_counter() - started
+        sent = int(re.search(r"sent (\d+)", output)[1])  # type: ignore[index]
+        results.append(
+            Result("mail worker (messages/s)", sent / elapsed, 0, 0, 0, f"{sent:,} sent")
+        )
+    finally:
+        processes[0].send_signal(signal.SIGINT)
+        processes[0].wait(timeout=30)
+
+    _, idle = peak_rss_mb([SIGNON, "export", "quiet", "-o", "/dev/null"], env)
+    seconds, peak = peak_rss_mb([SIGNON, "export", "bench", "-o", "/dev/null"], env)
+    exported = args.rows + args.pending  # confirmed + the confirmations just made, at most
+    results.append(Result("export (rows/s)", args.rows / seconds, 0, 0, 0,
+                          f"peak RSS {peak:.0f} MB, {peak - idle:+.0f} MB over idle; "
+                          f"~{exported:,} rows"))  # fmt: skip
+    results.append(Result("seed (rows/s)", float(prepared["seed_rate"].replace(",", "")), 0, 0, 0))
+    shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def table(label: str, results: list[Result]) -> str:
+    by_name = {r.name: r for r in results}
+    get_base, post_base = by_name["bare GET"].rps, by_name["bare form POST"].rps
+    lines = [
+        f"### {label}",
+        "",
+        "| path | req/s | p50 ms | p99 ms | errors | vs. baseline | note |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        if r.name in ("sign", "confirm"):
+            ratio = f"{r.rps / post_base:.0%} of bare POST"
+        elif r.name.startswith(("campaign", "count", "endorsers")):
+            ratio = f"{r.rps / get_base:.0%} of bare GET"
+        else:
+            ratio = ""
+        latency = (f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}") if r.p99_ms else ("", "")
+        cells = [r.name, f"{r.rps:,.0f}", *latency, str(r.errors), ratio, r.note]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 1_000_000)))
+    parser.add_argument("--pending", type=int, default=50_000)
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--postgres", default=os.environ.get("SIGNON_BENCH_POSTGRES_URL"))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    print(f"machine: {os.cpu_count()} cores; {CONNECTIONS} connections; {args.duration} s a run")
+    targets = [("SQLite", f"sqlite:///{tempfile.mkdtemp(prefix='signon-bench-db-')}/signon.db")]
+    if args.postgres:
+        targets.append(("PostgreSQL", args.postgres))
+    for label, url in targets:
+        print(table(label, bench_database(label, url, args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
