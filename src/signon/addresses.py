@@ -36,6 +36,14 @@ def email_key(index_key: bytes | str, email: str) -> str:
     not a plain one, so that a copy of the database cannot be matched against a list of
     addresses; the key lives in the key file, outside the database.
     """
+    return keyed_email_hash(email_hash_key(index_key), email)
+
+
+def email_hash_key(index_key: bytes | str) -> bytes:
+    """The HMAC key email_key uses, derived from the index key (derive once, hash many)."""
     secret = index_key.encode() if isinstance(index_key, str) else index_key
-    key = hmac.new(secret, b"signon.email-key.v1", hashlib.sha256).digest()
-    return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, b"signon.email-key.v1", hashlib.sha256).digest()
+
+
+def keyed_email_hash(hash_key: bytes, email: str) -> str:
+    return hmac.new(hash_key, email.lower().encode(), hashlib.sha256).hexdigest()

@@ -28,7 +28,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from signon.addresses import email_key
+from signon.addresses import email_hash_key, keyed_email_hash
 
 RELOAD_SECONDS = 2.0
 NONCE_BYTES = 12
@@ -114,7 +114,7 @@ class Keyring:
 
     def _load(self) -> None:
         index_key, keys = read_key_file(self.path)
-        self._index_key = index_key
+        self._email_hash_key = email_hash_key(index_key)
         self._keys = keys
         self._ciphers = {k.id: AESGCM(k.secret) for k in keys}
         self._mtime = self.path.stat().st_mtime
@@ -144,7 +144,7 @@ class Keyring:
 
     def email_key(self, email: str) -> str:
         """The keyed lookup hash of an address (see addresses.email_key)."""
-        return email_key(self._index_key, email)
+        return keyed_email_hash(self._email_hash_key, email)
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         self._refresh()

@@ -113,6 +113,8 @@ def _sqlite_writer(
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    # Random keys (address hashes, link nonces) land all over their indexes: keep them in memory.
+    connection.execute("PRAGMA cache_size=-262144")
     placeholders = ", ".join("?" for _ in COLUMNS)
     statement = f"INSERT INTO signatures ({', '.join(COLUMNS)}) VALUES ({placeholders})"
 
