@@ -97,6 +97,7 @@ def test_export_streams_filters_neutralises_and_is_audited(
 
     overview = app_client.get("/admin/campaigns/alpha").text
     assert "Export log" in overview and f"<td>{ROWS}</td>" in overview
+    assert "<td>owner@example.org</td>" in overview, "who exported"
     assert "&#34;signer_type&#34;: &#34;organization&#34;" in overview
 
 

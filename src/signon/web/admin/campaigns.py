@@ -108,7 +108,10 @@ class CampaignAdminController(Controller):
             context["members"] = await runtime.access.members(access.campaign.id)
             context["roles"] = ROLES
         if access.can("audit"):
-            context["exports"] = await runtime.exports.log(access.campaign.id)
+            exports = await runtime.exports.log(access.campaign.id)
+            context["exports"] = exports
+            people = {e.user_id for e in exports if e.user_id}
+            context["who"] = {uid: await runtime.accounts.email_of(uid) for uid in people}
         context["history"] = await runtime.moderation.history(access.campaign.id, limit=20)
         return Template("admin/campaign.html", context=context)
 
