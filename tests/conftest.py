@@ -106,6 +106,7 @@ def settings(database_url: str, tmp_path: Path, smtp_server: SmtpSink, key_file:
         key_file=key_file,
         # Most tests sign many times from one client: the limits get their own tests.
         abuse=AbuseLimits(per_address=100_000, per_address_with_pow=100_000, mails_per_email=1000),
+        page_cache_seconds=0,  # tests read what they just wrote; the cache has its own tests
     )
 
 

@@ -19,6 +19,7 @@ from signon.services.campaigns import CampaignService
 from signon.services.endorsers import EndorserService
 from signon.services.moderation import ModerationService
 from signon.services.outbox import OutboxWorker
+from signon.services.pagecache import PageCache
 from signon.services.retention import Retention
 from signon.services.selfservice import SelfService
 from signon.services.signatures import SignatureService
@@ -72,14 +73,15 @@ class Runtime:
             max_emails=settings.max_emails_per_signature,
         )
         accounts = AccountService(db, keyring, settings.session_idle)
+        page_cache = PageCache(settings.page_cache_seconds)
         return cls(
             settings=settings,
             db=db,
             keyring=keyring,
-            campaigns=CampaignService(db),
+            campaigns=CampaignService(db, page_cache),
             signatures=signatures,
             selfservice=SelfService(db, keyring, manage_tokens),
-            endorsers=EndorserService(db),
+            endorsers=EndorserService(db, page_cache),
             retention=Retention(db, settings.pending_retention, settings.closed_retention),
             mail_worker=OutboxWorker(
                 db,

@@ -53,6 +53,8 @@ class Settings:
     session_idle: timedelta = timedelta(hours=2)
     updates_per_minute: int = 60
     reminder_after: timedelta = timedelta(hours=24)
+    # How old the public page data and counts may be (per process); 0 reads every request.
+    page_cache_seconds: float = 1.0
     pending_retention: timedelta = timedelta(days=7)
     closed_retention: timedelta = timedelta(days=90)
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
@@ -193,6 +195,7 @@ def load_settings(
     idle_minutes = _number(values, "SIGNON_SESSION_IDLE_MINUTES", 120, float, 5, 7 * 24 * 60)
     updates_rate = int(_number(values, "SIGNON_UPDATES_PER_MINUTE", 60, int, 1, 100_000))
     reminder_hours = _number(values, "SIGNON_REMINDER_AFTER_HOURS", 24, float, 1, 24 * 30)
+    page_cache = _number(values, "SIGNON_PAGE_CACHE_SECONDS", 1.0, float, 0, 60)
 
     return Settings(
         secret_key=secret,
@@ -222,6 +225,7 @@ def load_settings(
         session_idle=timedelta(minutes=idle_minutes),
         updates_per_minute=updates_rate,
         reminder_after=timedelta(hours=reminder_hours),
+        page_cache_seconds=page_cache,
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
     )

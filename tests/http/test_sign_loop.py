@@ -149,3 +149,23 @@ def test_count_json_can_be_cached_briefly_and_revalidated(
     changed = client.get("/api/campaigns/free-them", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert changed.json()["counts"]["total"] == 1
+
+
+def test_public_page_data_is_held_for_the_cache_period(
+    settings: Settings, smtp_server: SmtpSink
+) -> None:
+    import time
+
+    from signon.app import create_app
+
+    cached = settings.with_changes(page_cache_seconds=0.5)
+    make_campaign(cached)
+    with TestClient(app=create_app(cached), base_url="http://testserver.local") as client:
+        assert counts(client)["total"] == 0
+        client.post("/c/free-them/sign", data=individual_form())
+        deliver_mail(cached)
+        client.post(confirm_path(smtp_server.messages[0]))
+        assert counts(client)["total"] == 0, "served from memory for up to half a second"
+        time.sleep(0.6)
+        assert counts(client)["total"] == 1
+        assert "Ana Lima" in client.get("/c/free-them").text

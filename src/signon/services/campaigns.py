@@ -13,6 +13,7 @@ from signon.db import Database
 from signon.db.models import Campaign, utcnow
 from signon.forms import FormOptions
 from signon.markdown import render_markdown
+from signon.services.pagecache import PageCache
 
 KINDS = ("petition", "letter")
 STATUSES = ("draft", "open", "closed")
@@ -168,8 +169,9 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
 
 
 class CampaignService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: PageCache | None = None) -> None:
         self.db = db
+        self.cache = cache or PageCache(0)
 
     async def create(self, spec: CampaignSpec) -> CampaignView:
         if problems := spec.problems():
@@ -210,10 +212,10 @@ class CampaignService:
             return CampaignView.of(campaign) if campaign else None
 
     async def get_published(self, slug: str) -> CampaignView | None:
-        """A campaign the public may see: anything but a draft."""
+        """A campaign the public may see: anything but a draft (held briefly in memory)."""
         if len(slug) > 80:
             return None
-        campaign = await self.get(slug)
+        campaign = await self.cache.get(("campaign", slug), lambda: self.get(slug))
         return campaign if campaign and campaign.status != "draft" else None
 
     async def list_all(self) -> list[CampaignView]:

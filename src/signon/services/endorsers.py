@@ -10,6 +10,7 @@ from sqlalchemy import select, tuple_
 
 from signon.db import Database
 from signon.db.models import Signature
+from signon.services.pagecache import PageCache
 
 PAGE_SIZE = 50
 MAX_ID = 2**63 - 1
@@ -57,11 +58,21 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 class EndorserService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: PageCache | None = None) -> None:
         self.db = db
+        self.cache = cache or PageCache(0)
 
     async def page(
         self, campaign_id: int, signer_type: str, cursor: str | None = None, limit: int = PAGE_SIZE
+    ) -> EndorserPage:
+        if cursor:
+            return await self._read(campaign_id, signer_type, cursor, limit)
+        # The first page is what every visitor of the campaign page sees: held briefly.
+        key = ("endorsers", campaign_id, signer_type, limit)
+        return await self.cache.get(key, lambda: self._read(campaign_id, signer_type, None, limit))
+
+    async def _read(
+        self, campaign_id: int, signer_type: str, cursor: str | None, limit: int
     ) -> EndorserPage:
         query = (
             select(
