@@ -76,8 +76,13 @@ class FormTokens:
 
     def issue(self, campaign_slug: str, now: datetime) -> str:
         """A fresh token for one rendering of `campaign_slug`'s form; issue one per page view."""
+        return self.issue_with_challenge(campaign_slug, now)[0]
+
+    def issue_with_challenge(self, campaign_slug: str, now: datetime) -> tuple[str, str]:
+        """The token and the proof-of-work challenge it carries, without reading it back."""
         challenge = secrets.token_urlsafe(CHALLENGE_BYTES)
-        return str(self._serializer.dumps([campaign_slug, _epoch_ms(now), challenge]))
+        token = str(self._serializer.dumps([campaign_slug, _epoch_ms(now), challenge]))
+        return token, challenge
 
     def check(
         self,

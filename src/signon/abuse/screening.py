@@ -85,10 +85,8 @@ class Screener:
         self.limits = limits
 
     def new_form(self, campaign_slug: str, now: datetime) -> FormChallenge:
-        token = self.tokens.issue(campaign_slug, now)
-        check = self.tokens.check(token, campaign_slug, now, min_fill_seconds=0)
-        assert check.challenge is not None
-        return FormChallenge(token, check.challenge, self.limits.pow_bits)
+        token, challenge = self.tokens.issue_with_challenge(campaign_slug, now)
+        return FormChallenge(token, challenge, self.limits.pow_bits)
 
     def form_for_retry(
         self, campaign_slug: str, submitted_token: str, now: datetime
@@ -104,10 +102,7 @@ class Screener:
         )
         if not check.ok or check.issued_at is None:
             return self.new_form(campaign_slug, now)
-        token = self.tokens.issue(campaign_slug, check.issued_at)
-        fresh = self.tokens.check(token, campaign_slug, now, min_fill_seconds=0)
-        assert fresh.challenge is not None
-        return FormChallenge(token, fresh.challenge, self.limits.pow_bits)
+        return self.new_form(campaign_slug, check.issued_at)
 
     async def screen(self, submission: Submission, now: datetime) -> Screening | Refusal:
         limits = self.limits

@@ -41,6 +41,10 @@ class NotifyForm:
     notify: str = ""
 
 
+def _to_campaign(request: Request, slug: str) -> Redirect:
+    return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+
+
 def _form_page(
     organizer: Organizer,
     form: CampaignForm,
@@ -92,8 +96,7 @@ class CampaignAdminController(Controller):
         except CampaignError as error:
             return _form_page(organizer, data, {"slug": str(error)}, status_code=422)
         await runtime.access.add_member(created.id, organizer.user_id, "owner")
-        target = request.app.route_reverse("admin_campaign", slug=created.slug)
-        return Redirect(target, status_code=303)
+        return _to_campaign(request, created.slug)
 
     @get("/campaigns/{slug:str}", name="admin_campaign")
     async def overview(
@@ -143,7 +146,7 @@ class CampaignAdminController(Controller):
         if spec is None:
             return _form_page(organizer, data, errors, access=access, status_code=422)
         await runtime.campaigns.update(slug, spec)
-        return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+        return _to_campaign(request, slug)
 
     @post("/campaigns/{slug:str}/status", name="admin_campaign_status")
     async def change_status(
@@ -158,7 +161,7 @@ class CampaignAdminController(Controller):
         expected, target = TRANSITIONS.get(data.action, (None, None))
         if target and access.campaign.status == expected:
             await runtime.campaigns.set_status(slug, target)
-        return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+        return _to_campaign(request, slug)
 
     @post("/campaigns/{slug:str}/members", name="admin_members_add")
     async def add_member(
@@ -171,14 +174,18 @@ class CampaignAdminController(Controller):
     ) -> Template | Redirect:
         access = await runtime.access.campaign(organizer, slug, "members")
         user_id = await runtime.accounts.find_user_id(data.email)
-        if user_id is None or data.role not in ROLES:
-            message = "No organizer account has this address (a site admin creates accounts)."
-            if data.role not in ROLES:
-                message = "Choose a role."
-            context = {"organizer": organizer, "message": message}
+        problem = (
+            "Choose a role."
+            if data.role not in ROLES
+            else "No organizer account has this address (a site admin creates accounts)."
+            if user_id is None
+            else None
+        )
+        if problem or user_id is None:
+            context = {"organizer": organizer, "message": problem}
             return Template("admin/message.html", context=context, status_code=422)
         await runtime.access.add_member(access.campaign.id, user_id, data.role)
-        return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+        return _to_campaign(request, slug)
 
     @post("/campaigns/{slug:str}/members/remove", name="admin_members_remove")
     async def remove_member(
@@ -192,7 +199,7 @@ class CampaignAdminController(Controller):
         access = await runtime.access.campaign(organizer, slug, "members")
         if data.user_id.isdigit():
             await runtime.access.remove_member(access.campaign.id, int(data.user_id))
-        return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+        return _to_campaign(request, slug)
 
     @post("/campaigns/{slug:str}/notifications", name="admin_notifications")
     async def notifications(
@@ -205,4 +212,4 @@ class CampaignAdminController(Controller):
     ) -> Redirect:
         access = await runtime.access.campaign(organizer, slug, "members")
         await runtime.access.set_notify(access.campaign.id, organizer.user_id, bool(data.notify))
-        return Redirect(request.app.route_reverse("admin_campaign", slug=slug), status_code=303)
+        return _to_campaign(request, slug)
