@@ -27,6 +27,7 @@ from signon.web.errors import NO_CSRF, exception_handlers
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
 from signon.web.security import SecurityHeaders
+from signon.web.stencil import RenderCache
 from signon.worker import run_worker
 
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime = Runtime.start(settings)
         app.state.runtime = runtime
+        app.state.renders = RenderCache()
         stop = asyncio.Event()
         worker = None
         if settings.inline_worker:
@@ -71,7 +73,10 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=handlers,
         lifespan=[lifespan],
         template_config=TemplateConfig(
-            directory=settings.templates_dir, engine=JinjaTemplateEngine
+            directory=settings.templates_dir,
+            engine=JinjaTemplateEngine,
+            # Re-reading templates from disk on every render is for development only.
+            engine_callback=lambda engine: setattr(engine.engine, "auto_reload", settings.dev),
         ),
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar.testing import TestClient
 
 from signon.settings import Settings
@@ -166,6 +168,26 @@ def test_public_page_data_is_held_for_the_cache_period(
         deliver_mail(cached)
         client.post(confirm_path(smtp_server.messages[0]))
         assert counts(client)["total"] == 0, "served from memory for up to half a second"
+        # The full list is read afresh (its first page costs what a deep one does).
+        assert "Ana Lima" in client.get("/c/free-them/endorsers?type=individual").text
         time.sleep(0.6)
         assert counts(client)["total"] == 1
         assert "Ana Lima" in client.get("/c/free-them").text
+
+
+def test_every_visitor_of_a_held_campaign_page_gets_a_form_of_their_own(
+    settings: Settings,
+) -> None:
+    from signon.app import create_app
+
+    cached = settings.with_changes(page_cache_seconds=60)
+    make_campaign(cached)
+    with TestClient(app=create_app(cached), base_url="http://testserver.local") as client:
+        pages = [client.get("/c/free-them").text for _ in range(3)]
+    tokens = {re.search(r'name="form_token" value="([^"]+)"', page)[1] for page in pages}  # type: ignore[index]
+    puzzles = {re.search(r'data-pow-challenge="([^"]+)"', page)[1] for page in pages}  # type: ignore[index]
+    assert len(tokens) == len(puzzles) == 3
+    assert "signon-token-" not in pages[0] and "signon-challenge-" not in pages[0]
+    assert {re.sub(r'(value|data-pow-challenge)="[^"]+"', "", page) for page in pages} == {
+        re.sub(r'(value|data-pow-challenge)="[^"]+"', "", pages[0])
+    }

@@ -14,7 +14,7 @@ from signon.forms import SignatureInput
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignSpec, CampaignView
 from signon.services.counts import recount
-from signon.services.signatures import ConfirmState, SignOutcome
+from signon.services.outcomes import ConfirmState, SignOutcome
 from signon.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -1,17 +1,30 @@
-"""Engine factory and the two kinds of transaction Signon uses: read and write.
+"""Engine factory and the kinds of transaction Signon uses: read, write, and batch.
 
-SQLite (the embedded default) runs in WAL mode with a busy timeout; write transactions start with
-BEGIN IMMEDIATE so that concurrent writers queue for the lock instead of failing half-way with
-"database is locked", while read transactions stay deferred and never wait for a writer.
-PostgreSQL uses asyncpg with a connection pool.
+SQLite (the embedded default) runs in WAL mode with a busy timeout and `synchronous=FULL` (a
+commit is on disk before it is acknowledged); write transactions start with BEGIN IMMEDIATE so
+that concurrent writers queue for the lock instead of failing half-way with "database is
+locked", while read transactions stay deferred and never wait for a writer. PostgreSQL uses
+asyncpg with a connection pool sized by settings.
+
+Batches (the group-committed hot paths, see services/groupcommit.py) are plain synchronous Core
+code run as one transaction. On PostgreSQL they run through the async connection (`run_sync`);
+on SQLite they run on the event loop's own thread through the `sqlite3` module, once this
+process holds the writer's turn: a batch is a few statements of microseconds each, and running
+them without a thread hop per statement is what keeps the write lock held for so short a time.
+The public pages' small indexed reads (`query`) take the same direct path.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import fcntl
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
-from sqlalchemy import event
+import sqlalchemy
+from sqlalchemy import Connection, Engine, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,11 +33,36 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The batch connection runs on the event loop's thread and only after taking the writer's
+# turn, so it should never wait; if something outside Signon holds the lock, give up soon.
+SQLITE_BATCH_BUSY_TIMEOUT_MS = 5_000
 _BEGIN_OPTION = "signon_sqlite_begin"
+T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control away from the driver so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            f"busy_timeout={busy_timeout_ms}",
+            "foreign_keys=ON",
+            "synchronous=FULL",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -35,27 +73,57 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     engine = create_async_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=pool_size
     )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        # Take transaction control away from the driver so BEGIN is ours to emit.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-        ):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
-
+    _configure_sqlite(engine.sync_engine, SQLITE_BUSY_TIMEOUT_MS)
     return engine
+
+
+def _sqlite_batch_engine(url: str) -> Engine:
+    sync_url = make_url(url).set(drivername="sqlite")
+    engine = sqlalchemy.create_engine(
+        sync_url,
+        connect_args={"timeout": SQLITE_BATCH_BUSY_TIMEOUT_MS / 1000},
+        pool_size=1,
+    )
+    _configure_sqlite(engine, SQLITE_BATCH_BUSY_TIMEOUT_MS)
+    return engine
+
+
+class WriterTurns:
+    """SQLite writers take turns through a lock file beside the database (and an asyncio lock
+    within the process), so a waiting writer starts the moment the previous one commits.
+
+    SQLite's own lock stays the real guard; without this, a writer that finds it taken sleeps
+    in SQLite's busy handler (1, 2, 5, 10, ... ms) and several server processes spend much of
+    their time waiting on each other's leftovers.
+    """
+
+    def __init__(self, url: str) -> None:
+        database = make_url(url).database if is_sqlite(url) else None
+        self._path = f"{database}-writer.lock" if database and database != ":memory:" else None
+        self._fd: int | None = None
+        self._local = asyncio.Lock()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self._path is None:
+            yield
+            return
+        async with self._local:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                await asyncio.to_thread(fcntl.flock, self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class Database:
@@ -67,6 +135,13 @@ class Database:
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         read_bind = self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
         self._reader = async_sessionmaker(read_bind, expire_on_commit=False)
+        self._turns = WriterTurns(url)
+        self._batch_engine = _sqlite_batch_engine(url) if is_sqlite(url) else None
+        self._query_engine = (
+            self._batch_engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+            if self._batch_engine is not None
+            else None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,8 +150,28 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back on any error."""
-        async with self._writer() as session, session.begin():
+        async with self._turns.turn(), self._writer() as session, session.begin():
             yield session
+
+    async def batch(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (synchronous Core statements) as one write transaction and return its
+        result once the transaction has committed."""
+        if self._batch_engine is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
+        async with self._turns.turn():
+            with self._batch_engine.begin() as connection:
+                return work(connection)
+
+    async def query(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (synchronous Core reads, a few small indexed ones) as one read transaction.
+        On SQLite it runs on the event loop's thread: a WAL reader never waits for a writer, and
+        such a read takes microseconds, far less than a hop to a driver thread."""
+        if self._query_engine is None:
+            async with self.engine.connect() as connection:
+                return await connection.run_sync(work)
+        with self._query_engine.begin() as connection:
+            return work(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -85,3 +180,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._batch_engine is not None:
+            self._batch_engine.dispose()
+        self._turns.close()

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 
 from signon.db import Database
 from signon.db.models import Signature
@@ -57,49 +57,59 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return when, signature_id
 
 
+# Built once: the statements' shapes never change, only their parameters.
+_FIRST_PAGE = (
+    select(
+        Signature.id,
+        Signature.signer_type,
+        Signature.public_name,
+        Signature.public_place,
+        Signature.public_website,
+        Signature.confirmed_at,
+    )
+    .where(
+        Signature.campaign_id == bindparam("campaign_id"),
+        Signature.signer_type == bindparam("signer_type"),
+        Signature.listed.is_(True),
+    )
+    .order_by(Signature.confirmed_at.desc(), Signature.id.desc())
+    .limit(bindparam("limit"))
+)
+# A row-value comparison, which both SQLite and PostgreSQL answer with a range scan of the list
+# index (an OR of two conditions can make SQLite scan instead).
+_NEXT_PAGE = _FIRST_PAGE.where(
+    tuple_(Signature.confirmed_at, Signature.id)
+    < tuple_(
+        bindparam("after_time", type_=Signature.confirmed_at.type),
+        bindparam("after_id", type_=Signature.id.type),
+    )
+)
+
+
 class EndorserService:
     def __init__(self, db: Database, cache: PageCache | None = None) -> None:
         self.db = db
         self.cache = cache or PageCache(0)
 
+    async def latest(self, campaign_id: int, signer_type: str, limit: int) -> EndorserPage:
+        """The newest endorsers, as every visitor of the campaign page sees them: held briefly."""
+        key = ("endorsers", campaign_id, signer_type, limit)
+        return await self.cache.get(key, lambda: self.page(campaign_id, signer_type, None, limit))
+
     async def page(
         self, campaign_id: int, signer_type: str, cursor: str | None = None, limit: int = PAGE_SIZE
     ) -> EndorserPage:
+        """One page of the list, read afresh: the first page costs what a deep one does."""
+        params: dict[str, object] = {
+            "campaign_id": campaign_id,
+            "signer_type": signer_type,
+            "limit": limit + 1,
+        }
+        query = _FIRST_PAGE
         if cursor:
-            return await self._read(campaign_id, signer_type, cursor, limit)
-        # The first page is what every visitor of the campaign page sees: held briefly.
-        key = ("endorsers", campaign_id, signer_type, limit)
-        return await self.cache.get(key, lambda: self._read(campaign_id, signer_type, None, limit))
-
-    async def _read(
-        self, campaign_id: int, signer_type: str, cursor: str | None, limit: int
-    ) -> EndorserPage:
-        query = (
-            select(
-                Signature.id,
-                Signature.signer_type,
-                Signature.public_name,
-                Signature.public_place,
-                Signature.public_website,
-                Signature.confirmed_at,
-            )
-            .where(
-                Signature.campaign_id == campaign_id,
-                Signature.signer_type == signer_type,
-                Signature.listed.is_(True),
-            )
-            .order_by(Signature.confirmed_at.desc(), Signature.id.desc())
-            .limit(limit + 1)
-        )
-        if cursor:
-            after_time, after_id = decode_cursor(cursor)
-            # A row-value comparison, which both SQLite and PostgreSQL answer with a range scan
-            # of the list index (an OR of two conditions can make SQLite scan instead).
-            query = query.where(
-                tuple_(Signature.confirmed_at, Signature.id) < tuple_(after_time, after_id)
-            )
-        async with self.db.read() as session:
-            rows = (await session.execute(query)).all()
+            params["after_time"], params["after_id"] = decode_cursor(cursor)
+            query = _NEXT_PAGE
+        rows = await self.db.query(lambda connection: connection.execute(query, params).all())
         more = len(rows) > limit
         rows = rows[:limit]
         items = [

@@ -7,17 +7,36 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from signon.db.models import utcnow
 from signon.runtime import Runtime
+from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.public import SIGNER_TYPES, campaign_or_404
 
 COUNT_MAX_AGE = 1
+
+
+def _count_json(campaign: CampaignView, status: str) -> tuple[bytes, str]:
+    """The count JSON's body, encoded once per change, and its ETag."""
+    body = {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "status": status,
+        "goal": campaign.goal,
+        "deadline": campaign.deadline.isoformat() if campaign.deadline else None,
+        "counts": {
+            "individuals": campaign.individuals,
+            "organizations": campaign.organizations,
+            "total": campaign.total,
+        },
+    }
+    encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"'
 
 
 class ApiController(Controller):
@@ -29,26 +48,15 @@ class ApiController(Controller):
         self, request: Request, slug: FromPath[str], runtime: NamedDependency[Runtime]
     ) -> Response:
         campaign = await campaign_or_404(runtime, slug)
-        body = {
-            "slug": campaign.slug,
-            "title": campaign.title,
-            "status": campaign.effective_status(utcnow()),
-            "goal": campaign.goal,
-            "deadline": campaign.deadline.isoformat() if campaign.deadline else None,
-            "counts": {
-                "individuals": campaign.individuals,
-                "organizations": campaign.organizations,
-                "total": campaign.total,
-            },
-        }
-        # Watchers poll this: a second of caching and an ETag let a proxy or CDN absorb them.
-        etag = (
-            '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20] + '"'
+        status = campaign.effective_status(utcnow())
+        body, etag = request.app.state.renders.get(
+            ("count", slug), (campaign, status), lambda: _count_json(campaign, status)
         )
+        # Watchers poll this: a second of caching and an ETag let a proxy or CDN absorb them.
         headers = {"Cache-Control": f"public, max-age={COUNT_MAX_AGE}", "ETag": etag}
         if request.headers.get("if-none-match") == etag:
             return Response(content=b"", status_code=304, headers=headers)
-        return Response(content=body, headers=headers)
+        return Response(content=body, headers=headers, media_type=MediaType.JSON)
 
     @get("/{slug:str}/endorsers", name="api_endorsers")
     async def endorsers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
@@ -17,8 +17,9 @@ from signon.forms import FormResult, parse_sign_form
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
-from signon.services.signatures import CampaignClosed, ConfirmState
+from signon.services.outcomes import CampaignClosed, ConfirmState
 from signon.web.errors import NO_CSRF, BadRequest
+from signon.web.stencil import Stencil
 
 LATEST_ON_PAGE = 10
 SIGNER_TYPES = ("individual", "organization")
@@ -52,43 +53,67 @@ async def campaign_or_404(runtime: Runtime, slug: str) -> CampaignView:
     return campaign
 
 
+async def _page_context(runtime: Runtime, campaign: CampaignView) -> dict[str, Any]:
+    """What the campaign page shows everyone: the same for every visitor."""
+    return {
+        "campaign": campaign,
+        "open": campaign.accepts_signatures(utcnow()),
+        "organizations": await runtime.endorsers.latest(
+            campaign.id, "organization", LATEST_ON_PAGE
+        ),
+        "individuals": await runtime.endorsers.latest(campaign.id, "individual", LATEST_ON_PAGE),
+        "values": {},
+        "errors": {},
+        "notice": None,
+    }
+
+
 async def _campaign_page(
     runtime: Runtime,
     campaign: CampaignView,
-    form: FormResult | None = None,
-    notice: str | None = None,
-    status_code: int = 200,
+    form: FormResult | None,
+    notice: str | None,
+    status_code: int,
     submitted_token: str | None = None,
 ) -> Template:
+    """The page shown again after a problem with the form: the signer's input and the errors
+    beside each field (never cached: it holds what one person typed)."""
     now = utcnow()
     challenge = (
         runtime.screener.form_for_retry(campaign.slug, submitted_token, now)
         if submitted_token
         else runtime.screener.new_form(campaign.slug, now)
     )
-    organizations = await runtime.endorsers.page(campaign.id, "organization", limit=LATEST_ON_PAGE)
-    individuals = await runtime.endorsers.page(campaign.id, "individual", limit=LATEST_ON_PAGE)
-    context: dict[str, Any] = {
-        "campaign": campaign,
-        "open": campaign.accepts_signatures(now),
-        "challenge": challenge,
-        "values": form.values if form else {},
-        "errors": form.errors if form else {},
-        "notice": notice,
-        "organizations": organizations,
-        "individuals": individuals,
-    }
+    context = await _page_context(runtime, campaign)
+    context.update(
+        challenge=challenge,
+        values=form.values if form else {},
+        errors=form.errors if form else {},
+        notice=notice,
+    )
     return Template("campaign.html", context=context, status_code=status_code)
 
 
 class PublicController(Controller):
     opt = NO_CSRF
 
-    @get("/c/{slug:str}", name="campaign")
+    @get("/c/{slug:str}", name="campaign", media_type=MediaType.HTML)
     async def campaign_page(
-        self, slug: FromPath[str], runtime: NamedDependency[Runtime]
-    ) -> Template:
-        return await _campaign_page(runtime, await campaign_or_404(runtime, slug))
+        self, request: Request, slug: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> str:
+        campaign = await campaign_or_404(runtime, slug)
+        context = await _page_context(runtime, campaign)
+        shown = (campaign, context["open"], context["organizations"], context["individuals"])
+
+        def render() -> Stencil:
+            template = request.app.template_engine.get_template("campaign.html")  # type: ignore[union-attr]
+            return Stencil.render(
+                lambda challenge: template.render(**context, challenge=challenge, request=request),
+                runtime.settings.abuse.pow_bits,
+            )
+
+        stencil = request.app.state.renders.get(slug, shown, render)
+        return stencil.fill(runtime.screener.new_form(campaign.slug, utcnow()))
 
     @post("/c/{slug:str}/sign", name="sign")
     async def sign(

@@ -1,0 +1,236 @@
+"""Signing, as a batch: the sign requests that arrived together, written in one transaction.
+
+The rules are those of one signature per address per campaign (see services/signatures.py); here
+they are applied set-wise, with a fixed number of statements per batch whatever its size: one
+read of the campaigns, one of the addresses already on record, one insert of new signatures,
+one update of the existing ones, one insert of the queued mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from signon.abuse.screening import Screening
+from signon.crypto import Keyring
+from signon.db import Database
+from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
+from signon.mail import OutgoingMail
+from signon.services.campaigns import CampaignView
+from signon.services.groupcommit import RETRY, Retry
+from signon.services.outcomes import CampaignClosed, SignOutcome
+from signon.services.signermail import SignerMail, outbox_row
+from signon.tokens import new_nonce
+
+
+@dataclass(frozen=True, slots=True)
+class SignRequest:
+    campaign: CampaignView
+    email: str
+    email_key: str
+    personal: str  # already sealed
+    signer_type: str
+    display: str
+    wants_updates: bool
+    screening: Screening
+
+
+_EXISTING = (
+    Signature.id,
+    Signature.campaign_id,
+    Signature.email_key,
+    Signature.status,
+    Signature.moderation,
+    Signature.flag_reason,
+    Signature.token_nonce,
+    Signature.emails_sent,
+)
+_RESUBMIT = (
+    update(Signature)
+    .where(Signature.id == bindparam("b_id"))
+    .values(
+        personal=bindparam("personal"),
+        signer_type=bindparam("signer_type"),
+        display=bindparam("display"),
+        wants_updates=bindparam("wants_updates"),
+        moderation=bindparam("moderation"),
+        flag_reason=bindparam("flag_reason"),
+        emails_sent=bindparam("emails_sent"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_MAIL_COUNT = (
+    update(Signature)
+    .where(Signature.id == bindparam("b_id"))
+    .values(emails_sent=bindparam("emails_sent"))
+)
+
+
+class _Batch:
+    """The statements one batch will run, gathered while each request is judged."""
+
+    def __init__(self) -> None:
+        self.new: list[dict[str, Any]] = []
+        self.new_mail: dict[tuple[int, str], tuple[str, OutgoingMail]] = {}
+        self.resubmitted: list[dict[str, Any]] = []
+        self.mail_counts: list[dict[str, Any]] = []
+        self.outbox: list[tuple[int | None, str, OutgoingMail]] = []
+
+
+class SignBatch:
+    def __init__(self, db: Database, keyring: Keyring, mail: SignerMail, max_emails: int) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.mail = mail
+        self.max_emails = max_emails
+
+    async def __call__(
+        self, requests: Sequence[SignRequest]
+    ) -> list[SignOutcome | Retry | BaseException]:
+        return await self.db.batch(lambda connection: self._write(connection, requests))
+
+    def _write(
+        self, connection: Connection, requests: Sequence[SignRequest]
+    ) -> list[SignOutcome | Retry | BaseException]:
+        now = utcnow()
+        outcomes: list[SignOutcome | Retry | BaseException | None] = [None] * len(requests)
+        open_ids = set(
+            connection.scalars(
+                select(Campaign.id).where(
+                    Campaign.id.in_({r.campaign.id for r in requests}),
+                    Campaign.status == "open",
+                )
+            )
+        )
+        existing = _on_record(connection, requests)
+        batch, seen = _Batch(), set()
+        for n, request in enumerate(requests):
+            pair = (request.campaign.id, request.email_key)
+            if request.campaign.id not in open_ids or not request.campaign.accepts_signatures(now):
+                outcomes[n] = CampaignClosed(request.campaign.slug)
+            elif pair in seen:
+                outcomes[n] = RETRY  # the same address twice: the next batch sees the first
+            else:
+                seen.add(pair)
+                outcomes[n] = self._judge(request, existing.get(pair), batch, now)
+        inserted = _insert_new(connection, batch.new)
+        for n, request in enumerate(requests):
+            pair = (request.campaign.id, request.email_key)
+            if outcomes[n] in (SignOutcome.CREATED, SignOutcome.MAIL_WITHHELD) and (
+                pair not in existing
+            ):
+                if pair not in inserted:
+                    # Signed at the same moment by another process (PostgreSQL): the next
+                    # batch finds that row and takes the "already on record" path.
+                    outcomes[n] = RETRY
+                elif pair in batch.new_mail:
+                    kind, mail = batch.new_mail[pair]
+                    batch.outbox.append((inserted[pair], kind, mail))
+        if batch.resubmitted:
+            connection.execute(_RESUBMIT, batch.resubmitted)
+        if batch.mail_counts:
+            connection.execute(_MAIL_COUNT, batch.mail_counts)
+        if batch.outbox:
+            rows = [
+                outbox_row(self.keyring, mail, kind=kind, signature_id=sid, now=now)
+                for sid, kind, mail in batch.outbox
+            ]
+            connection.execute(insert(OutboxMessage), rows)
+        return outcomes  # type: ignore[return-value]
+
+    def _judge(self, request: SignRequest, row: Any, batch: _Batch, now: datetime) -> SignOutcome:
+        campaign, screening = request.campaign, request.screening
+        review = screening.flagged or campaign.needs_review(request.signer_type)
+        if row is None:
+            nonce = new_nonce()
+            batch.new.append(
+                {
+                    "campaign_id": campaign.id,
+                    "signer_type": request.signer_type,
+                    "status": "pending",
+                    "moderation": "held" if review else "none",
+                    "flag_reason": "; ".join(screening.reasons) or None,
+                    "email_key": request.email_key,
+                    "personal": request.personal,
+                    "display": request.display,
+                    "wants_updates": request.wants_updates,
+                    "listed": False,
+                    "token_nonce": nonce,
+                    "emails_sent": 1 if screening.send_mail else 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            if not screening.send_mail:
+                return SignOutcome.MAIL_WITHHELD
+            mail = self.mail.confirmation(campaign.title, request.email, nonce)
+            batch.new_mail[(campaign.id, request.email_key)] = ("confirm", mail)
+            return SignOutcome.CREATED
+        if not screening.send_mail:
+            return SignOutcome.MAIL_WITHHELD
+        if row.emails_sent >= self.max_emails:
+            return SignOutcome.EMAIL_CAP_REACHED
+        if row.status == "confirmed":
+            mail = self.mail.already_signed(
+                campaign.title, campaign.slug, request.email, row.token_nonce
+            )
+            batch.mail_counts.append({"b_id": row.id, "emails_sent": row.emails_sent + 1})
+            batch.outbox.append((row.id, "already_signed", mail))
+            return SignOutcome.ALREADY_CONFIRMED
+        # Pending: the latest submission wins, and the owner of the address must confirm it.
+        # A typo is fixed by signing again; the confirm page shows exactly what is confirmed.
+        moderation, flag_reason = row.moderation, row.flag_reason
+        if moderation == "none" and review:
+            moderation, flag_reason = "held", "; ".join(screening.reasons) or None
+        batch.resubmitted.append(
+            {
+                "b_id": row.id,
+                "personal": request.personal,
+                "signer_type": request.signer_type,
+                "display": request.display,
+                "wants_updates": request.wants_updates,
+                "moderation": moderation,
+                "flag_reason": flag_reason,
+                "emails_sent": row.emails_sent + 1,
+                "updated_at": now,
+            }
+        )
+        mail = self.mail.confirmation(campaign.title, request.email, row.token_nonce)
+        batch.outbox.append((row.id, "confirm", mail))
+        return SignOutcome.RESENT
+
+
+def _on_record(
+    connection: Connection, requests: Sequence[SignRequest]
+) -> dict[tuple[int, str], Any]:
+    """The signatures already held for these addresses, locked until the batch commits
+    (SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row locks)."""
+    rows = connection.execute(
+        select(*_EXISTING)
+        .where(
+            Signature.campaign_id.in_({r.campaign.id for r in requests}),
+            Signature.email_key.in_({r.email_key for r in requests}),
+        )
+        .with_for_update()
+    )
+    return {(row.campaign_id, row.email_key): row for row in rows}
+
+
+def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """Insert the new signatures; an address signed meanwhile by another process is skipped
+    (not an error that would fail the whole batch). Returns the ids of the rows written."""
+    if not rows:
+        return {}
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Signature)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "email_key"])
+        .returning(Signature.id, Signature.campaign_id, Signature.email_key)
+    )
+    result = connection.execute(statement, rows)
+    return {(row.campaign_id, row.email_key): row.id for row in result}

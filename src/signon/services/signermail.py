@@ -1,0 +1,77 @@
+"""The mails a signer gets about their own signature. Their links carry the signature's nonce:
+the confirm link (signed, expiring) and the manage link (signed, lasting)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from signon.composer import MailComposer
+from signon.crypto import Keyring
+from signon.mail import OutgoingMail
+from signon.services.records import OUTBOX_PAYLOAD
+from signon.tokens import ConfirmTokens, ManageTokens
+
+
+class SignerMail:
+    def __init__(
+        self, composer: MailComposer, tokens: ConfirmTokens, manage_tokens: ManageTokens
+    ) -> None:
+        self.composer = composer
+        self.tokens = tokens
+        self.manage_tokens = manage_tokens
+
+    def manage_url(self, nonce: str) -> str:
+        return f"{self.composer.base_url}/manage/{self.manage_tokens.issue(nonce)}"
+
+    def confirmation(
+        self, campaign_title: str, email: str, nonce: str, template: str = "confirm"
+    ) -> OutgoingMail:
+        """The confirm link (or its reminder) for a pending signature."""
+        return self.composer.compose(
+            template,
+            email,
+            campaign_title=campaign_title,
+            confirm_url=f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}",
+            manage_url=self.manage_url(nonce),
+            valid_days=math.ceil(self.tokens.max_age.total_seconds() / 86400),
+        )
+
+    def already_signed(
+        self, campaign_title: str, campaign_slug: str, email: str, nonce: str
+    ) -> OutgoingMail:
+        """Sent instead of a confirm link when the address has already confirmed."""
+        return self.composer.compose(
+            "already_signed",
+            email,
+            campaign_title=campaign_title,
+            campaign_url=f"{self.composer.base_url}/c/{campaign_slug}",
+            manage_url=self.manage_url(nonce),
+        )
+
+
+def outbox_row(
+    keyring: Keyring,
+    mail: OutgoingMail,
+    *,
+    kind: str,
+    signature_id: int | None,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The values of one queued message: recipient, subject, body and headers sealed together."""
+    payload = {
+        "to": mail.to_address,
+        "subject": mail.subject,
+        "body": mail.body_text,
+        "headers": [list(header) for header in mail.headers],
+    }
+    return {
+        "kind": kind,
+        "payload": keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
+        "signature_id": signature_id,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": not_before or now,
+    }
