@@ -40,6 +40,7 @@ class Result:
     p99_ms: float
     errors: int
     note: str = ""
+    rss_over_idle_mb: float = 0.0
 
 
 def free_port() -> int:
@@ -255,7 +256,7 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
     exported = args.rows + args.pending  # confirmed + the confirmations just made, at most
     results.append(Result("export (rows/s)", args.rows / seconds, 0, 0, 0,
                           f"peak RSS {peak:.0f} MB, {peak - idle:+.0f} MB over idle; "
-                          f"~{exported:,} rows"))  # fmt: skip
+                          f"~{exported:,} rows", rss_over_idle_mb=peak - idle))  # fmt: skip
     results.append(Result("seed (rows/s)", float(prepared["seed_rate"].replace(",", "")), 0, 0, 0))
     shutil.rmtree(work, ignore_errors=True)
     return results
@@ -273,6 +274,9 @@ def table(label: str, results: list[Result]) -> str:
     for r in results:
         if r.name in ("sign", "confirm"):
             ratio = f"{r.rps / post_base:.0%} of bare POST"
+        elif r.name.startswith("endorsers") and "deep" in r.name:
+            page_1 = by_name["endorsers page 1"].rps
+            ratio = f"{r.rps / get_base:.0%} of bare GET, {r.rps / page_1:.0%} of page 1"
         elif r.name.startswith(("campaign", "count", "endorsers")):
             ratio = f"{r.rps / get_base:.0%} of bare GET"
         else:
@@ -280,6 +284,30 @@ def table(label: str, results: list[Result]) -> str:
         latency = (f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}") if r.p99_ms else ("", "")
         cells = [r.name, f"{r.rps:,.0f}", *latency, str(r.errors), ratio, r.note]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def verdicts(label: str, results: list[Result]) -> str:
+    """Each target of issue 5, met or not, from this run's figures."""
+    r = {result.name: result for result in results}
+    get_base, post_base = r["bare GET"].rps, r["bare form POST"].rps
+    deep = next(result for name, result in r.items() if "deep" in name)
+    export = r["export (rows/s)"]
+    checks = [
+        ("sign >= 15% of bare POST, p99 <= 100 ms",
+         r["sign"].rps >= 0.15 * post_base and r["sign"].p99_ms <= 100),
+        ("confirm >= 15% of bare POST, p99 <= 100 ms",
+         r["confirm"].rps >= 0.15 * post_base and r["confirm"].p99_ms <= 100),
+        ("count JSON >= 60% of bare GET", r["count JSON"].rps >= 0.6 * get_base),
+        ("campaign page >= 30% of bare GET", r["campaign page"].rps >= 0.3 * get_base),
+        ("deep list page within 10% of page 1", deep.rps >= 0.9 * r["endorsers page 1"].rps),
+        ("mail worker >= signing rate", r["mail worker (messages/s)"].rps >= r["sign"].rps),
+        ("export >= 100,000 rows/s, <= 50 MB over idle",
+         export.rps >= 100_000 and export.rss_over_idle_mb <= 50),
+        ("seed >= 100,000 rows/s", r["seed (rows/s)"].rps >= 100_000),
+    ]  # fmt: skip
+    lines = [f"#### Targets ({label})", "", "| target | met |", "|---|---|"]
+    lines += [f"| {name} | {'yes' if met else 'NO'} |" for name, met in checks]
     return "\n".join(lines)
 
 
@@ -298,7 +326,9 @@ def main() -> None:
     if args.postgres:
         targets.append(("PostgreSQL", args.postgres))
     for label, url in targets:
-        print(table(label, bench_database(label, url, args)), flush=True)
+        results = bench_database(label, url, args)
+        print(table(label, results), flush=True)
+        print(verdicts(label, results), flush=True)
 
 
 if __name__ == "__main__":

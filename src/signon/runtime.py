@@ -61,7 +61,7 @@ class Runtime:
             else set()
         )
         keyring = Keyring(settings.data_key_file)  # fails here, before any request, if missing
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
         composer = MailComposer(settings.templates_dir, settings.base_url)
         manage_tokens = ManageTokens(settings.secret_key)
         signatures = SignatureService(

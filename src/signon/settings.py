@@ -45,6 +45,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     mail_batch_size: int = 50
     mail_poll_seconds: float = 1.0
+    # Connections each process keeps to PostgreSQL (and as many again at peaks).
+    db_pool_size: int = 10
     key_file: Path | None = None  # default: data_dir / "keys.json"
     redis_url: str | None = None  # shared rate-limit store for several processes
     blocked_domains: tuple[str, ...] = ()
@@ -196,6 +198,7 @@ def load_settings(
     updates_rate = int(_number(values, "SIGNON_UPDATES_PER_MINUTE", 60, int, 1, 100_000))
     reminder_hours = _number(values, "SIGNON_REMINDER_AFTER_HOURS", 24, float, 1, 24 * 30)
     page_cache = _number(values, "SIGNON_PAGE_CACHE_SECONDS", 1.0, float, 0, 60)
+    pool_size = int(_number(values, "SIGNON_DB_POOL_SIZE", 10, int, 1, 500))
 
     return Settings(
         secret_key=secret,
@@ -226,6 +229,7 @@ def load_settings(
         updates_per_minute=updates_rate,
         reminder_after=timedelta(hours=reminder_hours),
         page_cache_seconds=page_cache,
+        db_pool_size=pool_size,
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
     )

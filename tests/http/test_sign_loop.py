@@ -160,17 +160,21 @@ def test_public_page_data_is_held_for_the_cache_period(
 
     from signon.app import create_app
 
-    cached = settings.with_changes(page_cache_seconds=0.5)
+    ttl = 3.0
+    cached = settings.with_changes(page_cache_seconds=ttl)
     make_campaign(cached)
     with TestClient(app=create_app(cached), base_url="http://testserver.local") as client:
         assert counts(client)["total"] == 0
+        loaded = time.monotonic()
         client.post("/c/free-them/sign", data=individual_form())
         deliver_mail(cached)
         client.post(confirm_path(smtp_server.messages[0]))
-        assert counts(client)["total"] == 0, "served from memory for up to half a second"
+        stale = counts(client)["total"]
+        if time.monotonic() - loaded < ttl * 0.8:  # a slow machine may take longer than the ttl
+            assert stale == 0, "served from memory for up to the cache period"
         # The full list is read afresh (its first page costs what a deep one does).
         assert "Ana Lima" in client.get("/c/free-them/endorsers?type=individual").text
-        time.sleep(0.6)
+        time.sleep(max(0.0, loaded + ttl + 0.1 - time.monotonic()))
         assert counts(client)["total"] == 1
         assert "Ana Lima" in client.get("/c/free-them").text
 

@@ -159,3 +159,15 @@ async def test_writers_of_one_sqlite_file_take_turns(settings: Settings) -> None
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_each_process_keeps_the_postgresql_pool_its_settings_ask_for(
+    settings: Settings,
+) -> None:
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no connection pool to size")
+    runtime = Runtime.start(settings.with_changes(db_pool_size=3))
+    try:
+        assert runtime.db.engine.pool.size() == 3  # type: ignore[attr-defined]
+    finally:
+        await runtime.close()

@@ -91,3 +91,25 @@ async def test_a_request_that_goes_away_does_not_undo_or_break_the_batch() -> No
     first.cancel()
     assert await second == 20
     assert sorted(recorder.written) == [1, 2]
+
+
+async def test_several_writers_keep_several_batches_in_flight() -> None:
+    in_flight, most = 0, 0
+
+    async def slow(items: Sequence[int]) -> list[int | Retry | BaseException]:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return list(items)
+
+    writer: GroupCommit[int, int] = GroupCommit(slow, writers=3)
+
+    async def arrive(n: int) -> int:
+        await asyncio.sleep(n * 0.001)  # a steady stream, not one crowd
+        return await writer.submit(n)
+
+    results = await asyncio.gather(*(arrive(n) for n in range(100)))
+    assert results == list(range(100))
+    assert most == 3

@@ -371,3 +371,14 @@ def test_settings_are_frozen_and_changed_only_by_copy(data_dir: Path, no_config:
 
     assert changed.base_url == "https://other.example"
     assert settings.base_url == "http://127.0.0.1:8000"
+
+
+def test_the_postgresql_pool_is_sized_by_a_setting(data_dir: Path, no_config: Path) -> None:
+    assert load(production(data_dir), no_config).db_pool_size == 10
+    assert load(production(data_dir, SIGNON_DB_POOL_SIZE="40"), no_config).db_pool_size == 40
+
+
+@pytest.mark.parametrize("size", ["0", "-3", "501", "ten"])
+def test_a_pool_size_out_of_range_is_refused(size: str, data_dir: Path, no_config: Path) -> None:
+    with pytest.raises(SettingsError, match="SIGNON_DB_POOL_SIZE"):
+        load(production(data_dir, SIGNON_DB_POOL_SIZE=size), no_config)

@@ -37,6 +37,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # turn, so it should never wait; if something outside Signon holds the lock, give up soon.
 SQLITE_BATCH_BUSY_TIMEOUT_MS = 5_000
 _BEGIN_OPTION = "signon_sqlite_begin"
+PG_BATCH_WRITERS = 3
 T = TypeVar("T")
 
 
@@ -146,6 +147,12 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
+
+    @property
+    def batch_writers(self) -> int:
+        """How many batches one process should have in flight: SQLite writes one at a time;
+        a PostgreSQL batch mostly waits on the server, so a few overlap."""
+        return 1 if self.is_sqlite else PG_BATCH_WRITERS
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -10,6 +10,10 @@ while the previous one was being written.
 
 If a batch fails as a whole, its items are retried one by one, so one bad item fails only its
 own request.
+
+A writer writes one batch at a time; `writers` > 1 lets several batches be in flight at once,
+which suits PostgreSQL (a batch mostly waits for the server, and the database orders them by row
+locks) and not SQLite (one file, one writer at a time).
 """
 
 from __future__ import annotations
@@ -41,17 +45,22 @@ ApplyBatch = Callable[[Sequence[Item]], Awaitable[Sequence["Result | Retry | Bas
 
 
 class GroupCommit(Generic[Item, Result]):
-    def __init__(self, apply_batch: ApplyBatch[Item], max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, apply_batch: ApplyBatch[Item], max_batch: int = MAX_BATCH, writers: int = 1
+    ) -> None:
         self._apply_batch = apply_batch
         self._max_batch = max_batch
+        self._writers = writers
         self._queue: list[_Entry[Item, Result]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append(_Entry(item, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
+        if len(self._running) < self._writers:
+            writer = asyncio.create_task(self._drain())
+            self._running.add(writer)
+            writer.add_done_callback(self._running.discard)
         return await future
 
     async def _drain(self) -> None:

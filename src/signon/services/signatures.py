@@ -42,10 +42,10 @@ class SignatureService:
         self.mail = SignerMail(composer, tokens, manage_tokens)
         # Signing and confirming are group-committed: see services/groupcommit.py.
         self._signing: GroupCommit[SignRequest, SignOutcome] = GroupCommit(
-            SignBatch(db, keyring, self.mail, max_emails)
+            SignBatch(db, keyring, self.mail, max_emails), writers=db.batch_writers
         )
         self._confirming: GroupCommit[str, ConfirmView] = GroupCommit(
-            ConfirmBatch(db, keyring, composer)
+            ConfirmBatch(db, keyring, composer), writers=db.batch_writers
         )
 
     async def sign(
