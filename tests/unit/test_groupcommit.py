@@ -113,3 +113,16 @@ async def test_several_writers_keep_several_batches_in_flight() -> None:
     results = await asyncio.gather(*(arrive(n) for n in range(100)))
     assert results == list(range(100))
     assert most == 3
+
+
+async def test_an_item_queued_as_the_writer_finishes_is_still_written() -> None:
+    async def instant(items: Sequence[int]) -> list[int | Retry | BaseException]:
+        return list(items)  # a batch that never waits (SQLite's path, uncontended)
+
+    writer: GroupCommit[int, int] = GroupCommit(instant)
+
+    async def one_after_another() -> list[int]:
+        # Awaited directly: each submit lands in the very step after the previous writer ended.
+        return [await writer.submit(n) for n in range(20)]
+
+    assert await asyncio.wait_for(one_after_another(), timeout=2) == list(range(20))

@@ -64,12 +64,17 @@ class GroupCommit(Generic[Item, Result]):
         return await future
 
     async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
-            retry = await self._settle(batch)
-            # Items put back go first, so the order of arrival is kept.
-            self._queue[:0] = retry
+        try:
+            while self._queue:
+                batch = self._queue[: self._max_batch]
+                del self._queue[: self._max_batch]
+                retry = await self._settle(batch)
+                # Items put back go first, so the order of arrival is kept.
+                self._queue[:0] = retry
+        finally:
+            # In the same step as the last look at the queue (no await between): an item queued
+            # after this starts a writer of its own, and none is left waiting for nobody.
+            self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _settle(self, batch: list[_Entry[Item, Result]]) -> list[_Entry[Item, Result]]:
         try:
