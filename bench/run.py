@@ -202,8 +202,7 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
 
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{sink_port}",
-             "-c", "aiosmtpd.handlers.Sink"], cwd=ROOT, env=env,
+            [sys.executable, "-m", "bench.sink", "--port", str(sink_port)], cwd=ROOT, env=env,
         ),
         subprocess.Popen(
             [SIGNON, "serve", "--port", str(app_port), "--workers", str(args.workers),

@@ -1,23 +1,35 @@
-"""Building email messages and handing them to a transport: SMTP, or the dev mailbox folder."""
+"""Mail as Signon sends it: a composed message, rendered to the bytes an SMTP server is handed,
+and the transports that deliver a batch of them (SMTP, or the dev mailbox folder).
+
+Rendering writes Signon's few headers directly and asks the email package only for the ones that
+need encoding (non-ASCII): building an `EmailMessage` per message cost ~2 ms, rendering ~20 µs.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import contextlib
+import email.policy
+import functools
 import os
+import smtplib
+import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from email.message import EmailMessage
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
-
-import aiosmtplib
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from signon.db.models import utcnow
 
-Send = Callable[[EmailMessage], Awaitable[None]]
+MAX_LINE = 998  # RFC 5322: lines up to this go unencoded (78 is a display recommendation)
+MAX_CONNECTIONS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,25 +40,94 @@ class OutgoingMail:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A rendered message (CRLF lines) with its SMTP sender and recipient."""
+
+    sender: str
+    recipient: str
+    content: bytes
+    smtputf8: bool = False  # an address is not ASCII: the server must offer SMTPUTF8
+
+
+def _header(name: str, value: str, utf8: bool = False) -> str:
+    """ASCII goes as it is (a URL split into encoded words would stop working), the rest is
+    encoded and folded by the email package."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"the {name} header contains a line break")
+    line = f"{name}: {value}\r\n"
+    if not line.isascii():
+        return _encoded(name, value, utf8)
+    if len(line) > MAX_LINE + 2:
+        raise ValueError(f"the {name} header is longer than SMTP allows")
+    return line
+
+
+@functools.lru_cache(maxsize=256)  # subjects and list headers repeat across a campaign's mail
+def _encoded(name: str, value: str, utf8: bool) -> str:
+    policy = email.policy.SMTPUTF8 if utf8 else email.policy.SMTP
+    return policy.header_factory(name, value).fold(policy=policy)
+
+
+def _body(text: str) -> tuple[str, bytes]:
+    """UTF-8 text with CRLF lines: as it is when ASCII, else the shorter of quoted-printable
+    and base64 (as the email package chooses)."""
+    lines = text.encode().splitlines()
+    data = b"\r\n".join(lines) + b"\r\n"
+    if data.isascii() and max(map(len, lines), default=0) <= MAX_LINE:
+        return "7bit", data
+    quoted = binascii.b2a_qp(data, istext=True)
+    if len(quoted) <= len(data) * 4 // 3:
+        return "quoted-printable", quoted
+    return "base64", base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+class Renderer:
+    """Renders every message of one sender; the From header is worked out once."""
+
+    def __init__(self, mail_from: str) -> None:
+        self.sender = parseaddr(mail_from)[1]
+        self._from = _header("From", mail_from, utf8=not self.sender.isascii())
+        self._domain = self.sender.rpartition("@")[2] or "localhost"
+
+    def render(self, mail: OutgoingMail) -> Envelope:
+        utf8 = not (mail.to_address.isascii() and self.sender.isascii())
+        encoding, body = _body(mail.body_text)
+        head = [
+            self._from,
+            _header("To", mail.to_address, utf8),
+            _header("Subject", mail.subject, utf8),
+            f"Date: {format_datetime(utcnow())}\r\n",
+            f"Message-ID: {make_msgid(domain=self._domain)}\r\n",
+            "Auto-Submitted: auto-generated\r\n",
+            *(_header(name, value, utf8) for name, value in mail.headers),
+            "MIME-Version: 1.0\r\n",
+            'Content-Type: text/plain; charset="utf-8"\r\n',
+            f"Content-Transfer-Encoding: {encoding}\r\n\r\n",
+        ]
+        content = "".join(head).encode() + body
+        return Envelope(self.sender, mail.to_address, content, utf8)
+
+
+@dataclass(slots=True)
+class Outcomes:
+    """What became of a batch, by position in it. A message in neither was not attempted."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # position -> reason
+
+
+KeepGoing = Callable[[], bool]  # asked before each message; False leaves the rest unattempted
+
+
 class MailTransport(Protocol):
-    def connection(self) -> AsyncIterator[Send]:
-        """An async context manager yielding a function that sends one message."""
+    async def deliver(self, envelopes: Sequence[Envelope], keep_going: KeepGoing) -> Outcomes:
+        """Hand each message to the server; raise nothing for a message or server failure."""
         ...
 
 
-def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = mail.to_address
-    message["Subject"] = mail.subject
-    message["Date"] = format_datetime(utcnow())
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
-    message["Auto-Submitted"] = "auto-generated"
-    for name, value in mail.headers:
-        message[name] = value
-    message.set_content(mail.body_text)
-    return message
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +137,23 @@ class SmtpConfig:
     username: str | None
     password: str | None
     implicit_tls: bool
+    connections: int = 4
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
-        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        options = dict(parse_qsl(parts.query))
+        connections = options.pop("connections", "4")
+        if (
+            parts.scheme not in {"smtp", "smtps"}
+            or not parts.hostname
+            or options
+            or not connections.isdigit()
+            or not 1 <= int(connections) <= MAX_CONNECTIONS
+        ):
             raise ValueError(
-                "SIGNON_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…"
+                "SIGNON_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…, "
+                f"optionally with ?connections=N (1 to {MAX_CONNECTIONS})"
             )
         implicit_tls = parts.scheme == "smtps"
         return cls(
@@ -71,41 +162,121 @@ class SmtpConfig:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             implicit_tls=implicit_tls,
+            connections=int(connections),
         )
+
+
+# The server said no to this one message (smtplib has reset the envelope): the connection goes on.
+_MESSAGE_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPResponseException,
+    smtplib.SMTPNotSupportedError,
+)
 
 
 class SmtpTransport:
-    """One SMTP connection per batch of messages; STARTTLS whenever the server offers it."""
+    """Several SMTP connections at once (`?connections=`, default 4), STARTTLS whenever offered.
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    Each connection is the standard library's blocking smtplib in a thread of its own: against
+    a local aiosmtpd, aiosmtplib spent ~500 µs of CPU a message on event-loop machinery, smtplib
+    ~200 µs, and the blocking calls leave the event loop free. Connections take the next message
+    from one shared queue, so a connection that breaks reconnects, and one that cannot leaves its
+    share to the others; only when none can connect do the rest fail.
+    """
+
+    def __init__(
+        self, url: str, timeout: float = 30.0, tls_context: ssl.SSLContext | None = None
+    ) -> None:
         self.config = SmtpConfig.from_url(url)
         self.timeout = timeout
+        self._tls = tls_context  # default: the system's trusted CAs, made on first use (~30 ms)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Send]:
-        config = self.config
-        client = aiosmtplib.SMTP(
-            hostname=config.host,
-            port=config.port,
-            use_tls=config.implicit_tls,
-            start_tls=None,
-            tls_context=ssl.create_default_context(),
-            timeout=self.timeout,
-        )
-        await client.connect()
+    async def deliver(self, envelopes: Sequence[Envelope], keep_going: KeepGoing) -> Outcomes:
+        outcomes = Outcomes()
+        if not envelopes:
+            return outcomes
+        queue = deque(enumerate(envelopes))
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        loop = asyncio.get_running_loop()
+        lanes = min(self.config.connections, len(envelopes))
+        threads = ThreadPoolExecutor(lanes, "smtp")
         try:
-            if config.username:
-                await client.login(config.username, config.password or "")
-
-            async def send(message: EmailMessage) -> None:
-                await client.send_message(message)
-
-            yield send
+            errors = await asyncio.gather(
+                *(
+                    loop.run_in_executor(threads, self._send_queued, queue, outcomes, keep_going)
+                    for _ in range(lanes)
+                )
+            )
         finally:
-            try:
-                await client.quit()
-            except aiosmtplib.SMTPException:
+            threads.shutdown(wait=False)
+        reason = next((error for error in errors if error), None)
+        if queue and reason and keep_going():  # left over because no connection could be made
+            outcomes.failed.update((index, reason) for index, _ in queue)
+        return outcomes
+
+    def _send_queued(
+        self, queue: deque[tuple[int, Envelope]], outcomes: Outcomes, keep_going: KeepGoing
+    ) -> str | None:
+        """One connection's work, in its thread. Returns why it could not connect, if so."""
+        client: smtplib.SMTP | None = None
+        try:
+            while queue and keep_going():
+                try:
+                    index, envelope = queue.popleft()
+                except IndexError:  # another connection took the last one
+                    break
+                if client is None or client.sock is None:  # smtplib closes a broken connection
+                    try:
+                        client = self._connect()
+                    except Exception as error:
+                        queue.appendleft((index, envelope))
+                        return describe(error)
+                try:
+                    _send(client, envelope)
+                    outcomes.sent.append(index)
+                except _MESSAGE_REFUSED as error:
+                    outcomes.failed[index] = describe(error)
+                except Exception as error:  # state unknown: the next message gets a new connection
+                    outcomes.failed[index] = describe(error)
+                    client.close()
+        finally:
+            if client is not None and client.sock is not None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    client.quit()
                 client.close()
+        return None
+
+    def _connect(self) -> smtplib.SMTP:
+        config, host = self.config, _local_hostname()
+        if config.implicit_tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, host, timeout=self.timeout, context=self._tls
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, host, timeout=self.timeout)
+        try:
+            client.ehlo()
+            if not config.implicit_tls and client.has_extn("starttls"):
+                client.starttls(context=self._tls)
+                client.ehlo()
+            if config.username:
+                client.login(config.username, config.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+
+def _send(client: smtplib.SMTP, envelope: Envelope) -> None:
+    options = ("SMTPUTF8", "BODY=8BITMIME") if envelope.smtputf8 else ()
+    client.sendmail(envelope.sender, [envelope.recipient], envelope.content, options)
+
+
+@functools.cache
+def _local_hostname() -> str:
+    """The EHLO name; looked up once, as getfqdn can wait on DNS."""
+    return socket.getfqdn()
 
 
 class MailboxTransport:
@@ -114,18 +285,25 @@ class MailboxTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Send]:
-        self.directory.mkdir(parents=True, exist_ok=True)
+    async def deliver(self, envelopes: Sequence[Envelope], keep_going: KeepGoing) -> Outcomes:
+        return await asyncio.to_thread(self._write, envelopes, keep_going)
 
-        async def send(message: EmailMessage) -> None:
+    def _write(self, envelopes: Sequence[Envelope], keep_going: KeepGoing) -> Outcomes:
+        outcomes = Outcomes()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for index, envelope in enumerate(envelopes):
+            if not keep_going():
+                break
             stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
             name = f"{stamp}-{os.urandom(4).hex()}.eml"
             temporary = self.directory / f".{name}.tmp"
-            temporary.write_bytes(bytes(message))
-            temporary.replace(self.directory / name)
-
-        yield send
+            try:
+                temporary.write_bytes(envelope.content)
+                temporary.replace(self.directory / name)
+                outcomes.sent.append(index)
+            except OSError as error:
+                outcomes.failed[index] = describe(error)
+        return outcomes
 
 
 def transport_for(smtp_url: str | None, mailbox_dir: Path) -> MailTransport:

@@ -43,7 +43,7 @@ class Settings:
     inline_worker: bool = True
     # Proxies whose X-Forwarded-For/-Proto are believed, as CIDR strings ("10.0.0.0/8").
     trusted_proxies: tuple[str, ...] = ()
-    mail_batch_size: int = 50
+    mail_batch_size: int = 500
     mail_poll_seconds: float = 1.0
     # Connections each process keeps to PostgreSQL (and as many again at peaks).
     db_pool_size: int = 10

@@ -24,8 +24,10 @@ pytestmark = pytest.mark.anyio
 async def test_two_mail_workers_deliver_every_message_exactly_once(
     settings: Settings, smtp_server: SmtpSink
 ) -> None:
-    # Two runtimes: two engines and connection pools, as two worker processes would have.
-    first, second = Runtime.start(settings), Runtime.start(settings.with_changes(mail_batch_size=7))
+    # Two runtimes: two engines and connection pools, as two worker processes would have; small
+    # batches, so that their claims interleave, each batch shared by several SMTP connections.
+    first = Runtime.start(settings.with_changes(mail_batch_size=20))
+    second = Runtime.start(settings.with_changes(mail_batch_size=7))
     try:
         campaign = await first.campaigns.create(CampaignSpec("c", "C", "Statement"))
         for n in range(150):
