@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install lock clean
+.PHONY: run test lint bench install lock messages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	SIGNON_BENCH_POSTGRES_URL="$${SIGNON_BENCH_POSTGRES_URL:-$$(bash scripts/postgres.sh signon_bench)}" \
 		$(BIN)/python -m bench.run
+
+# Refresh the translation catalogs from the text marked in templates and code (see README).
+messages: $(STAMP)
+	$(BIN)/python scripts/messages.py
 
 # Regenerate the hashed lock file after changing dependencies in pyproject.toml.
 lock:

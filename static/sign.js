@@ -59,7 +59,7 @@
       if (sending) return;
       sending = true;
       buttons.forEach((button) => (button.disabled = true));
-      status.textContent = "Working\u2026";
+      status.textContent = form.dataset.powWorking || "Working\u2026";
       let timer;
       const tooLong = new Promise((_, reject) => (timer = setTimeout(reject, MAX_WAIT_MS)));
       field.value = await Promise.race([start(), tooLong]).catch(() => "");

@@ -27,7 +27,7 @@ from signon.services.outbox import DeliveryReport
 from signon.settings import Settings
 
 T = TypeVar("T")
-CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[A-Za-z0-9_.\-]+")
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[A-Za-z0-9_.\-]+(?:\?lang=[a-z]+)?")
 
 
 def free_port() -> int:

@@ -24,6 +24,7 @@ from signon.web.admin.users import UsersController
 from signon.web.api import ApiController
 from signon.web.dev import DevMailboxController
 from signon.web.errors import NO_CSRF, exception_handlers
+from signon.web.languages import choose_language, configure_templates
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
 from signon.web.security import SecurityHeaders
@@ -75,8 +76,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(
             directory=settings.templates_dir,
             engine=JinjaTemplateEngine,
-            # Re-reading templates from disk on every render is for development only.
-            engine_callback=lambda engine: setattr(engine.engine, "auto_reload", settings.dev),
+            engine_callback=lambda engine: configure_templates(engine.engine, dev=settings.dev),
         ),
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_samesite="strict",
         ),
         exception_handlers=exception_handlers(),
+        before_request=choose_language,
         before_send=[SecurityHeaders(settings.trusted_proxies)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,

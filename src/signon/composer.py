@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 
+from signon import i18n
 from signon.mail import OutgoingMail
 
 
@@ -19,9 +20,16 @@ class MailComposer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
+        i18n.install_gettext(self._env)
 
-    def compose(self, template: str, to_address: str, **context: Any) -> OutgoingMail:
-        text = self._env.get_template(f"{template}.txt").render(base_url=self.base_url, **context)
+    def compose(
+        self, template: str, to_address: str, language: str | None = None, **context: Any
+    ) -> OutgoingMail:
+        """The mail in `language` (the signer's), or in the language of the moment."""
+        with i18n.using(language or i18n.current()):
+            text = self._env.get_template(f"{template}.txt").render(
+                base_url=self.base_url, **context
+            )
         subject, _, body = text.partition("\n")
         return OutgoingMail(
             to_address=to_address,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from signon.addresses import InvalidEmail, normalise_email
+from signon.i18n import format_number, gettext
 
 SIGNER_TYPES = ("individual", "organization")
 DISPLAY_CHOICES = ("public", "private")
@@ -82,9 +83,9 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 def _text_problem(value: str, *, multiline: bool) -> str | None:
     allowed = {"\n", "\t"} if multiline else set()
     if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
-        return "Please remove the control characters."
+        return gettext("Please remove the control characters.")
     if _FORBIDDEN.search(value):
-        return "Please remove the invisible text-direction characters."
+        return gettext("Please remove the invisible text-direction characters.")
     return None
 
 
@@ -113,20 +114,28 @@ def normalise_website(raw: str) -> str | None:
     return candidate
 
 
+def _too_long(limit: int, length: int) -> str:
+    return gettext(
+        "Please keep this under %(limit)s characters (now %(length)s).",
+        limit=format_number(limit),
+        length=format_number(length),
+    )
+
+
 class _Checker:
     def __init__(self, raw: Mapping[str, str]) -> None:
         self.values = {name: str(raw.get(name, "") or "") for name in FORM_FIELDS}
         self.errors: dict[str, str] = {}
 
-    def text(self, name: str, *, required: bool, label: str, multiline: bool = False) -> str | None:
+    def text(self, name: str, *, missing: str | None = None, multiline: bool = False) -> str | None:
+        """The field's cleaned text; `missing` is the message when a required field is empty."""
         value = clean_text(self.values[name], multiline=multiline)
-        limit = MAX_LENGTHS[name]
         if problem := _text_problem(value, multiline=multiline):
             self.errors[name] = problem
-        elif not value and required:
-            self.errors[name] = f"Please enter {label}."
-        elif len(value) > limit:
-            self.errors[name] = f"Please keep this under {limit} characters (now {len(value)})."
+        elif not value and missing:
+            self.errors[name] = missing
+        elif len(value) > MAX_LENGTHS[name]:
+            self.errors[name] = _too_long(MAX_LENGTHS[name], len(value))
         return value or None
 
     def choice(self, name: str, options: tuple[str, ...], message: str) -> str:
@@ -140,32 +149,37 @@ def parse_sign_form(raw: Mapping[str, str], options: FormOptions) -> FormResult:
     check = _Checker(raw)
     signer_type = check.values["signer_type"].strip() or "individual"
     if signer_type not in SIGNER_TYPES:
-        check.errors["signer_type"] = (
+        check.errors["signer_type"] = gettext(
             "Please choose whether you sign as a person or an organization."
         )
     elif signer_type == "organization" and not options.allow_organizations:
-        check.errors["signer_type"] = "This campaign is signed by individuals only."
+        check.errors["signer_type"] = gettext("This campaign is signed by individuals only.")
     is_org = signer_type == "organization"
 
-    name = check.text("name", required=True, label="your name")
+    name = check.text("name", missing=gettext("Please enter your name."))
     email = _email(check)
-    organization = check.text("organization", required=is_org, label="the organization's name")
-    website = check.text("website", required=False, label="a website")
+    organization = check.text(
+        "organization",
+        missing=gettext("Please enter the organization's name.") if is_org else None,
+    )
+    website = check.text("website")
     if website and "website" not in check.errors:
         website = normalise_website(website)
         if website is None:
-            check.errors["website"] = "Please enter a web address such as example.org."
+            check.errors["website"] = gettext("Please enter a web address such as example.org.")
         elif len(website) > MAX_LENGTHS["website"]:
-            check.errors["website"] = f"Please keep this under {MAX_LENGTHS['website']} characters."
-    role = check.text("role", required=False, label="your role")
+            check.errors["website"] = _too_long(MAX_LENGTHS["website"], len(website))
+    role = check.text("role")
     city = country = comment = None
     if options.ask_location:
-        city = check.text("city", required=False, label="a city")
-        country = check.text("country", required=False, label="a country")
+        city = check.text("city")
+        country = check.text("country")
     if options.ask_comment:
-        comment = check.text("comment", required=False, label="a comment", multiline=True)
+        comment = check.text("comment", multiline=True)
     display = check.choice(
-        "display", DISPLAY_CHOICES, "Please choose whether your name is shown or only counted."
+        "display",
+        DISPLAY_CHOICES,
+        gettext("Please choose whether your name is shown or only counted."),
     )
 
     result = FormResult(values=check.values, errors=check.errors)
@@ -191,10 +205,14 @@ def parse_sign_form(raw: Mapping[str, str], options: FormOptions) -> FormResult:
 def _email(check: _Checker) -> str | None:
     raw = check.values["email"].strip()
     if not raw:
-        check.errors["email"] = "Please enter your email address: we send you a link to confirm."
+        check.errors["email"] = gettext(
+            "Please enter your email address: we send you a link to confirm."
+        )
         return None
     try:
         return normalise_email(raw)
     except InvalidEmail as error:
-        check.errors["email"] = f"This does not look like an email address: {error}"
+        check.errors["email"] = gettext(
+            "This does not look like an email address: %(reason)s", reason=str(error)
+        )
         return None

@@ -48,7 +48,7 @@ def campaign(settings: Settings) -> None:
         ({"display": "everyone"}, "display", "Please choose whether your name is shown"),
         ({"signer_type": "robot"}, "signer_type", "as a person or an organization"),
         ({"city": "c" * 101}, "city", "under 100 characters"),
-        ({"comment": "c" * 1001}, "comment", "under 1000 characters"),
+        ({"comment": "c" * 1001}, "comment", "under 1,000 characters"),
         ({"name": "Ana\x00Lima"}, "name", "control characters"),
         ({"name": "Ana\u202eLima"}, "name", "text-direction"),
     ],

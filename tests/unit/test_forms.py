@@ -255,7 +255,9 @@ def test_a_field_over_its_limit_is_refused_with_the_count(field: str) -> None:
     result = parse_sign_form(_form_with(field, value), EVERYTHING)
 
     assert result.data is None
-    assert result.errors[field] == f"Please keep this under {limit} characters (now {limit + 1})."
+    assert result.errors[field] == (
+        f"Please keep this under {limit:,} characters (now {limit + 1:,})."
+    )
 
 
 def test_the_length_is_counted_after_whitespace_is_collapsed() -> None:

@@ -22,6 +22,7 @@ from signon.abuse import pow as proof_of_work
 from signon.abuse.domains import DomainPolicy
 from signon.abuse.formtoken import FormTokens, FormTokenState
 from signon.abuse.ratelimit import RateLimiter
+from signon.i18n import gettext
 
 FORM_TOKEN_TTL_SECONDS = 2 * 24 * 3600
 
@@ -109,7 +110,9 @@ class Screener:
         domain = submission.email.rpartition("@")[2]
         verdict = self.domains.classify(domain)
         if verdict == "blocked":
-            return Refusal("email", "Signatures from this email domain are not accepted here.")
+            return Refusal(
+                "email", gettext("Signatures from this email domain are not accepted here.")
+            )
         automated: list[str] = []
         suspicious: list[str] = []
         if verdict == "disposable":
@@ -125,7 +128,9 @@ class Screener:
             max_age=limits.form_max_age,
         )
         if check.state is FormTokenState.EXPIRED:
-            return Refusal(None, "This form was open for a long time. Please press Sign again.")
+            return Refusal(
+                None, gettext("This form was open for a long time. Please press Sign again.")
+            )
         if check.state in (FormTokenState.MISSING, FormTokenState.INVALID):
             automated.append("sent without a valid form from this site")
         elif check.state is FormTokenState.TOO_FAST:

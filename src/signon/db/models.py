@@ -137,6 +137,8 @@ class Signature(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The one reminder an unconfirmed signature may get.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the signer signed in: every mail they get speaks it.
+    language: Mapped[str] = mapped_column(String(8), default="en")
 
 
 class OutboxMessage(Base):

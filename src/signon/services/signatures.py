@@ -7,6 +7,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signon import i18n
 from signon.abuse.screening import Screening
 from signon.composer import MailComposer
 from signon.crypto import Keyring
@@ -63,11 +64,12 @@ class SignatureService:
             display=data.display,
             wants_updates=data.wants_updates,
             screening=screening,
+            language=i18n.current(),
         )
         return await self._signing.submit(request)
 
-    def manage_url(self, nonce: str) -> str:
-        return self.mail.manage_url(nonce)
+    def manage_url(self, nonce: str, language: str | None = None) -> str:
+        return self.mail.manage_url(nonce, language)
 
     def queue_confirmation(
         self,
@@ -79,7 +81,9 @@ class SignatureService:
     ) -> None:
         """Queue a confirm link (or its reminder) inside the caller's transaction."""
         signature.emails_sent += 1
-        mail = self.mail.confirmation(campaign.title, email, signature.token_nonce, template)
+        mail = self.mail.confirmation(
+            campaign.title, email, signature.token_nonce, template, signature.language
+        )
         enqueue(session, self.keyring, mail, kind=template, signature_id=signature.id)
 
     async def describe(self, token: str) -> ConfirmView:

@@ -38,6 +38,7 @@ class SignRequest:
     display: str
     wants_updates: bool
     screening: Screening
+    language: str = "en"  # the language the form was in: the signer's mail speaks it
 
 
 _EXISTING = (
@@ -61,6 +62,7 @@ _RESUBMIT = (
         moderation=bindparam("moderation"),
         flag_reason=bindparam("flag_reason"),
         emails_sent=bindparam("emails_sent"),
+        language=bindparam("language"),
         updated_at=bindparam("updated_at"),
     )
 )
@@ -161,6 +163,7 @@ class SignBatch:
                     "wants_updates": request.wants_updates,
                     "listed": False,
                     "token_nonce": nonce,
+                    "language": request.language,
                     "emails_sent": 1 if screening.send_mail else 0,
                     "created_at": now,
                     "updated_at": now,
@@ -168,7 +171,9 @@ class SignBatch:
             )
             if not screening.send_mail:
                 return SignOutcome.MAIL_WITHHELD
-            mail = self.mail.confirmation(campaign.title, request.email, nonce)
+            mail = self.mail.confirmation(
+                campaign.title, request.email, nonce, language=request.language
+            )
             batch.new_mail[(campaign.id, request.email_key)] = ("confirm", mail)
             return SignOutcome.CREATED
         if not screening.send_mail:
@@ -177,7 +182,7 @@ class SignBatch:
             return SignOutcome.EMAIL_CAP_REACHED
         if row.status == "confirmed":
             mail = self.mail.already_signed(
-                campaign.title, campaign.slug, request.email, row.token_nonce
+                campaign.title, campaign.slug, request.email, row.token_nonce, request.language
             )
             batch.mail_counts.append({"b_id": row.id, "emails_sent": row.emails_sent + 1})
             batch.outbox.append((row.id, "already_signed", mail))
@@ -197,10 +202,13 @@ class SignBatch:
                 "moderation": moderation,
                 "flag_reason": flag_reason,
                 "emails_sent": row.emails_sent + 1,
+                "language": request.language,
                 "updated_at": now,
             }
         )
-        mail = self.mail.confirmation(campaign.title, request.email, row.token_nonce)
+        mail = self.mail.confirmation(
+            campaign.title, request.email, row.token_nonce, language=request.language
+        )
         batch.outbox.append((row.id, "confirm", mail))
         return SignOutcome.RESENT
 

@@ -7,6 +7,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from signon import i18n
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.mail import OutgoingMail
@@ -22,32 +23,50 @@ class SignerMail:
         self.tokens = tokens
         self.manage_tokens = manage_tokens
 
-    def manage_url(self, nonce: str) -> str:
-        return f"{self.composer.base_url}/manage/{self.manage_tokens.issue(nonce)}"
+    def manage_url(self, nonce: str, language: str | None = None) -> str:
+        url = f"{self.composer.base_url}/manage/{self.manage_tokens.issue(nonce)}"
+        return i18n.localized(url, language or i18n.DEFAULT)
 
     def confirmation(
-        self, campaign_title: str, email: str, nonce: str, template: str = "confirm"
+        self,
+        campaign_title: str,
+        email: str,
+        nonce: str,
+        template: str = "confirm",
+        language: str | None = None,
     ) -> OutgoingMail:
-        """The confirm link (or its reminder) for a pending signature."""
+        """The confirm link (or its reminder) for a pending signature, in the signer's language."""
         return self.composer.compose(
             template,
             email,
+            language,
             campaign_title=campaign_title,
-            confirm_url=f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}",
-            manage_url=self.manage_url(nonce),
+            confirm_url=i18n.localized(
+                f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}",
+                language or i18n.DEFAULT,
+            ),
+            manage_url=self.manage_url(nonce, language),
             valid_days=math.ceil(self.tokens.max_age.total_seconds() / 86400),
         )
 
     def already_signed(
-        self, campaign_title: str, campaign_slug: str, email: str, nonce: str
+        self,
+        campaign_title: str,
+        campaign_slug: str,
+        email: str,
+        nonce: str,
+        language: str | None = None,
     ) -> OutgoingMail:
         """Sent instead of a confirm link when the address has already confirmed."""
         return self.composer.compose(
             "already_signed",
             email,
+            language,
             campaign_title=campaign_title,
-            campaign_url=f"{self.composer.base_url}/c/{campaign_slug}",
-            manage_url=self.manage_url(nonce),
+            campaign_url=i18n.localized(
+                f"{self.composer.base_url}/c/{campaign_slug}", language or i18n.DEFAULT
+            ),
+            manage_url=self.manage_url(nonce, language),
         )
 
 

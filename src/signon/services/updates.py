@@ -54,17 +54,24 @@ class UpdateService:
         self.per_minute = per_minute
 
     def compose(
-        self, campaign: CampaignView, draft: UpdateDraft, to: str, manage_url: str
+        self,
+        campaign: CampaignView,
+        draft: UpdateDraft,
+        to: str,
+        manage_url: str,
+        language: str | None = None,
     ) -> OutgoingMail:
         mail = self.composer.compose(
             "update",
             to,
+            language,
             subject=draft.subject,
             body=draft.body_md,
             campaign_title=campaign.title,
             manage_url=manage_url,
         )
-        unsubscribe = f"{manage_url}/unsubscribe"
+        page, _, query = manage_url.partition("?")  # the manage link may name a language
+        unsubscribe = f"{page}/unsubscribe" + (f"?{query}" if query else "")
         headers = (
             ("List-Unsubscribe", f"<{unsubscribe}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
@@ -92,7 +99,12 @@ class UpdateService:
             async with self.db.write() as session:
                 rows = (
                     await session.execute(
-                        select(Signature.id, Signature.personal, Signature.token_nonce)
+                        select(
+                            Signature.id,
+                            Signature.personal,
+                            Signature.token_nonce,
+                            Signature.language,
+                        )
                         .where(
                             Signature.campaign_id == campaign.id,
                             Signature.status == "confirmed",
@@ -109,8 +121,8 @@ class UpdateService:
                     personal = PersonalData.open(self.keyring, row.personal)
                     if personal is None:
                         continue
-                    manage_url = self.signatures.manage_url(row.token_nonce)
-                    mail = self.compose(campaign, draft, personal.email, manage_url)
+                    manage_url = self.signatures.manage_url(row.token_nonce, row.language)
+                    mail = self.compose(campaign, draft, personal.email, manage_url, row.language)
                     enqueue(
                         session,
                         self.keyring,

@@ -9,16 +9,21 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 
+from signon import i18n
+from signon.i18n import lazy
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "We could not understand this request.",
-    403: "You may not do this here. If you think you should, ask the campaign's owners.",
-    404: "There is nothing at this address.",
-    405: "This address does not take that kind of request.",
-    413: "What you sent is too large. Please shorten it and try again.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
+    400: lazy("We could not understand this request."),
+    403: lazy("You may not do this here. If you think you should, ask the campaign's owners."),
+    404: lazy("There is nothing at this address."),
+    405: lazy("This address does not take that kind of request."),
+    413: lazy("What you sent is too large. Please shorten it and try again."),
+    429: lazy("Too many requests. Please wait a moment and try again."),
+    500: lazy(
+        "Something went wrong on our side. Nothing you sent was half-saved; please try again."
+    ),
 }
 
 
@@ -31,6 +36,11 @@ class BadRequest(HTTPException):
 
 
 def _respond(request: Request, status: int, message: str) -> Response:
+    # Errors can come before any route ran (a 404), so the language is chosen here too.
+    i18n.set_current(
+        i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
+    )
+    message = i18n.gettext(message)
     if request.url.path.startswith("/api/"):
         return Response({"error": message, "status": status}, status_code=status)
     return Template(

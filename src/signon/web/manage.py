@@ -9,15 +9,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
+from signon.i18n import lazy
 from signon.runtime import Runtime
 from signon.services.selfservice import ManageView
 from signon.web.errors import NO_CSRF
 
 NOTICES = {
-    "withdrawn": "Your signature is withdrawn: it is no longer listed or counted, and what you "
-    "submitted has been erased.",
-    "display": "Saved: your choice of what the public sees.",
-    "updates": "Done: you will get no more updates about this campaign.",
+    "withdrawn": lazy(
+        "Your signature is withdrawn: it is no longer listed or counted, and what you "
+        "submitted has been erased."
+    ),
+    "display": lazy("Saved: your choice of what the public sees."),
+    "updates": lazy("Done: you will get no more updates about this campaign."),
 }
 
 

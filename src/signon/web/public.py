@@ -11,14 +11,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from signon import i18n
 from signon.abuse.screening import Refusal, Submission
 from signon.db.models import utcnow
 from signon.forms import FormResult, parse_sign_form
+from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
 from signon.services.outcomes import CampaignClosed, ConfirmState
 from signon.web.errors import NO_CSRF, BadRequest
+from signon.web.languages import localized
 from signon.web.stencil import Stencil
 
 LATEST_ON_PAGE = 10
@@ -49,7 +52,7 @@ class SignFormData:
 async def campaign_or_404(runtime: Runtime, slug: str) -> CampaignView:
     campaign = await runtime.campaigns.get_published(slug)
     if campaign is None:
-        raise NotFoundException("No campaign at this address.")
+        raise NotFoundException(gettext("No campaign at this address."))
     return campaign
 
 
@@ -112,7 +115,8 @@ class PublicController(Controller):
                 runtime.settings.abuse.pow_bits,
             )
 
-        stencil = request.app.state.renders.get(slug, shown, render)
+        # One stencil per page and language: everyone reading it in that language shares it.
+        stencil = request.app.state.renders.get(("page", slug, i18n.current()), shown, render)
         return stencil.fill(runtime.screener.new_form(campaign.slug, utcnow()))
 
     @post("/c/{slug:str}/sign", name="sign")
@@ -125,7 +129,7 @@ class PublicController(Controller):
     ) -> Template | Redirect:
         campaign = await campaign_or_404(runtime, slug)
         form = parse_sign_form(asdict(data), campaign.form_options)
-        closed_notice = "This campaign is closed: it no longer takes signatures."
+        closed_notice = gettext("This campaign is closed: it no longer takes signatures.")
         if not campaign.accepts_signatures(utcnow()):
             return await _campaign_page(runtime, campaign, form, closed_notice, 422)
         if form.data is None:
@@ -149,7 +153,8 @@ class PublicController(Controller):
         except CampaignClosed:
             return await _campaign_page(runtime, campaign, form, closed_notice, 422)
         return Redirect(
-            request.app.route_reverse("check_email", slug=campaign.slug), status_code=303
+            localized(request.app.route_reverse("check_email", slug=campaign.slug)),
+            status_code=303,
         )
 
     @get("/c/{slug:str}/check-email", name="check_email")
@@ -167,11 +172,11 @@ class PublicController(Controller):
     ) -> Template:
         campaign = await campaign_or_404(runtime, slug)
         if signer_type not in SIGNER_TYPES:
-            raise BadRequest("The list type must be individual or organization.")
+            raise BadRequest(gettext("The list type must be individual or organization."))
         try:
             page = await runtime.endorsers.page(campaign.id, signer_type, cursor)
         except BadCursor as error:
-            raise BadRequest("This page of the list does not exist.") from error
+            raise BadRequest(gettext("This page of the list does not exist.")) from error
         return Template(
             "endorsers.html",
             context={"campaign": campaign, "type": signer_type, "page": page, "first": not cursor},
@@ -197,7 +202,7 @@ class PublicController(Controller):
         if view.campaign_slug is None:
             return _confirm_template(token, view)
         await runtime.signatures.resend(token)
-        target = request.app.route_reverse("check_email", slug=view.campaign_slug)
+        target = localized(request.app.route_reverse("check_email", slug=view.campaign_slug))
         return Redirect(target, status_code=303)
 
 

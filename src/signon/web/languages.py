@@ -1,0 +1,39 @@
+"""The language of each request, and what templates need to speak it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from litestar import Request
+
+from signon import i18n
+from signon.i18n import localized
+
+
+async def choose_language(request: Request[Any, Any, Any]) -> None:
+    """`?lang=` first (it survives sharing a link), then the browser's preference."""
+    i18n.set_current(
+        i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
+    )
+
+
+def language_links(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """This page in each language the interface speaks, for the switcher."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return [(language, localized(here, language, pin=True)) for language in i18n.LANGUAGES]
+
+
+def configure_templates(environment: jinja2.Environment, *, dev: bool) -> None:
+    # Re-reading templates from disk on every render is for development only.
+    environment.auto_reload = dev
+    i18n.install_gettext(environment)
+    environment.globals.update(
+        current_language=i18n.current,
+        text_direction=i18n.direction,
+        languages=i18n.LANGUAGES,
+        native_name=i18n.native_name,
+        localized=localized,
+        language_links=language_links,
+    )
+    environment.filters.update(number=lambda n: i18n.format_number(n), when=i18n.format_when)

@@ -1,0 +1,77 @@
+"""Languages over HTTP: chosen by the URL, then the browser; kept across pages, forms and
+mail; right-to-left for Arabic; numbers in the reader's style."""
+
+from __future__ import annotations
+
+import re
+
+from litestar.testing import TestClient
+
+from signon.settings import Settings
+from tests.support import (
+    SmtpSink,
+    body_of,
+    confirm_path,
+    deliver_mail,
+    individual_form,
+    make_campaign,
+)
+
+
+def test_arabic_from_the_url_is_right_to_left_with_a_switcher(
+    client: TestClient, settings: Settings
+) -> None:
+    make_campaign(settings, goal=10000)
+    page = client.get("/c/free-them?lang=ar").text
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "وقِّع" in page or "وقع" in page  # the Sign button, in Arabic
+    assert "Free them all" in page  # the campaign's own text is as its organizers wrote it
+    for code in ("en", "fr", "es", "de", "nl", "ar"):
+        assert f'href="/c/free-them?lang={code}"' in page
+    assert 'aria-current="true">العربية' in page
+
+
+def test_the_browser_preference_is_used_when_the_url_names_no_language(
+    client: TestClient, settings: Settings
+) -> None:
+    make_campaign(settings, goal=10000)
+    french = client.get("/c/free-them", headers={"Accept-Language": "fr-CH, de;q=0.5"}).text
+    assert '<html lang="fr" dir="ltr">' in french and "Signer" in french
+    assert "10\u202f000" in french or "10\u00a0000" in french  # numbers in French style
+    german = client.get("/c/free-them", headers={"Accept-Language": "it, de;q=0.9"}).text
+    assert '<html lang="de"' in german and "10.000" in german
+    unknown = client.get("/c/free-them", headers={"Accept-Language": "tlh, xx;q=0.2"}).text
+    assert '<html lang="en"' in unknown and "10,000" in unknown
+    chosen = client.get("/c/free-them?lang=nl", headers={"Accept-Language": "fr"}).text
+    assert '<html lang="nl"' in chosen, "the URL wins: a shared link keeps its language"
+
+
+def test_a_signer_keeps_their_language_through_the_form_the_mail_and_the_confirmation(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    page = client.get("/c/free-them?lang=es").text
+    assert 'action="/c/free-them/sign?lang=es"' in page
+    bad = client.post("/c/free-them/sign?lang=es", data=individual_form(email="not-an-address"))
+    assert bad.status_code == 422 and '<html lang="es"' in bad.text
+    assert "Please" not in re.sub(r"<[^>]+>", "", bad.text.split("<form")[1]).split("Firmar")[0]
+
+    response = client.post(
+        "/c/free-them/sign?lang=es", data=individual_form(), follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/c/free-them/check-email?lang=es"
+    deliver_mail(settings)
+    [message] = smtp_server.messages
+    assert "Free them all" in message["Subject"] and "Please" not in message["Subject"]
+    assert "Hola" in body_of(message)
+    confirm = client.get(confirm_path(message)).text
+    assert confirm_path(message).endswith("?lang=es") or '<html lang="es"' in confirm
+
+
+def test_error_pages_speak_the_readers_language(client: TestClient) -> None:
+    missing = client.get("/nowhere", headers={"Accept-Language": "de"})
+    assert missing.status_code == 404 and '<html lang="de"' in missing.text
+    assert "There is nothing at this address." not in missing.text
+    api = client.get("/api/campaigns/nowhere?lang=fr")
+    assert api.status_code == 404 and api.json()["error"] != "There is nothing at this address."
