@@ -75,3 +75,13 @@ def test_error_pages_speak_the_readers_language(client: TestClient) -> None:
     assert "There is nothing at this address." not in missing.text
     api = client.get("/api/campaigns/nowhere?lang=fr")
     assert api.status_code == 404 and api.json()["error"] != "There is nothing at this address."
+
+
+def test_the_switcher_keeps_only_what_chooses_the_page(
+    client: TestClient, settings: Settings
+) -> None:
+    make_campaign(settings)
+    page = client.get("/c/free-them?lang=fr&utm_source=x%22%3E").text
+    assert "utm_source" not in page
+    listing = client.get("/c/free-them/endorsers?type=organization&lang=de").text
+    assert 'href="/c/free-them/endorsers?type=organization&amp;lang=nl"' in listing

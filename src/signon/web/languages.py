@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from litestar import Request
@@ -18,9 +19,15 @@ async def choose_language(request: Request[Any, Any, Any]) -> None:
     )
 
 
+# The query parameters that choose what a public page shows; the switcher keeps only these (the
+# campaign page is rendered once for every reader, so a stray parameter must not stick to it).
+KEPT_PARAMETERS = ("type", "cursor")
+
+
 def language_links(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
     """This page in each language the interface speaks, for the switcher."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    kept = [(k, v) for k, v in request.query_params.items() if k in KEPT_PARAMETERS]
+    here = request.url.path + (f"?{urlencode(kept)}" if kept else "")
     return [(language, localized(here, language, pin=True)) for language in i18n.LANGUAGES]
 
 
