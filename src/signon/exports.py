@@ -3,6 +3,11 @@
 Rows are read in keyset batches, each in its own short read transaction, so memory stays flat
 however long the list is and a streaming HTTP response never depends on the request's session.
 Every cell is neutralised against spreadsheet formula injection.
+
+A full export may be a million rows, so the per-row work is kept to what cannot be done per
+batch: rows are read as plain Core tuples (no ORM objects, no datetime round trip), decrypted by
+one Keyring call and parsed by one json.loads per batch, and written by text_csv, which
+neutralises and quotes a whole batch with a few C-level string operations.
 """
 
 from __future__ import annotations
@@ -10,28 +15,42 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, type_coerce, update
+from sqlalchemy.types import NullType
 
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import ExportRecord, Signature, utcnow
-from signon.services.records import PersonalData
+from signon.services.records import PERSONAL
 
 COLUMNS = (
     "id", "signer_type", "status", "moderation", "flag_reason", "name", "email", "organization",
     "website", "role", "city", "country", "comment", "display", "wants_updates", "created_at",
     "confirmed_at",
 )  # fmt: skip
-_STORED = ("id", "signer_type", "status", "moderation", "flag_reason")
 _PERSONAL = ("name", "email", "organization", "website", "role", "city", "country", "comment")
+_PERSONAL_OF = itemgetter(*_PERSONAL)
+_NO_PERSONAL = ("",) * len(_PERSONAL)
+_EMPTY_FOR_NONE = {None: ""}.get  # used as map(_EMPTY_FOR_NONE, values, values)
+_TABLE = Signature.__table__.c
+# What a full export reads, in this order; timestamps as the driver returns them (see _timestamp).
+_READ = (
+    _TABLE.id, _TABLE.signer_type, _TABLE.status, _TABLE.moderation, _TABLE.flag_reason,
+    _TABLE.personal, _TABLE.display, _TABLE.wants_updates,
+    type_coerce(_TABLE.created_at, NullType()), type_coerce(_TABLE.confirmed_at, NullType()),
+)  # fmt: skip
 # Characters that make a spreadsheet treat a cell as a formula (and their full-width forms).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-BATCH_SIZE = 2000
+# In text_csv: a cell separator (U+001F) or row separator (U+001E), then a trigger.
+_TRIGGER_AT_CELL_START = re.compile(f"([\x1e\x1f])([{re.escape(''.join(FORMULA_TRIGGERS))}])")
+BATCH_SIZE = 5000
 DELIVERY_COLUMNS = ("type", "name", "place", "website")
 # Which confirmed signatures a full export holds, by moderation state.
 STATUS_FILTERS = {
@@ -89,55 +108,116 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
+def text_csv(rows: Sequence[Sequence[str]]) -> str:
+    """csv_text, byte for byte, for rows whose cells are all text: several times faster.
+
+    The rows become one string, cells separated by U+001F and rows by U+001E, so that
+    neutralising (one regex over the cell starts) and quoting (one replace) run once per batch
+    in C instead of once per cell in Python. A value that holds a separator itself would blur
+    the cells; such a batch, or one with a cell that is not text, goes through csv_text.
+    """
+    if not rows:
+        return ""
+    try:
+        text = "\x1e" + "\x1e".join(map("\x1f".join, rows))
+    except TypeError:
+        return csv_text(rows)
+    cells = sum(map(len, rows))
+    if text.count("\x1e") != len(rows) or text.count("\x1f") != cells - len(rows):
+        return csv_text(rows)
+    text = _TRIGGER_AT_CELL_START.sub("\\1'\\2", text)
+    # The leading row separator became '"\r\n"': drop its first three characters.
+    return text.replace('"', '""').replace("\x1f", '","').replace("\x1e", '"\r\n"')[3:] + '"\r\n'
+
+
+def _conditions(campaign_id: int, filters: ExportFilters, sqlite: bool) -> list[Any]:
+    campaign, status = _TABLE.campaign_id, _TABLE.status
+    if sqlite:
+        # SQLite keeps no statistics: offered an equality on an indexed column it reads every
+        # confirmed row through that index and sorts them, for every batch (quadratic). As
+        # no-op expressions these columns leave it the primary key range, one batch at a time.
+        campaign, status = campaign + 0, status + ""
+    conditions = [campaign == campaign_id, status == "confirmed"]
+    if filters.signer_type:
+        conditions.append(_TABLE.signer_type == filters.signer_type)
+    if moderation := STATUS_FILTERS[filters.status]:
+        conditions.append(_TABLE.moderation.in_(moderation))
+    if filters.confirmed_from:
+        conditions.append(_TABLE.confirmed_at >= filters.confirmed_from)
+    if filters.confirmed_until:
+        conditions.append(_TABLE.confirmed_at < filters.confirmed_until)
+    if filters.updates_only:
+        conditions.append(_TABLE.wants_updates.is_(True))
+    return conditions
+
+
+async def _signature_batches(
+    db: Database, campaign_id: int, filters: ExportFilters, batch_size: int
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """Rows as the driver returns them, in id order, one short read transaction per batch."""
+    conditions = _conditions(campaign_id, filters, db.is_sqlite)
+    after = 0
+    while True:
+        query = select(*_READ).where(*conditions, _TABLE.id > after)
+        async with db.read() as session:
+            batch = (await session.execute(query.order_by(_TABLE.id).limit(batch_size))).all()
+        if batch:
+            yield batch
+        if len(batch) < batch_size:
+            return
+        after = batch[-1][0]
+
+
+def _timestamp(value: datetime | str | None) -> str:
+    """A timestamp as datetime.isoformat() writes it (in UTC), from what the driver returned."""
+    if value.__class__ is str:  # SQLite: SQLAlchemy's text form of a naive UTC time
+        if len(value) == 26 and value[19] == "." and not value.endswith("000000"):
+            return value.replace(" ", "T", 1) + "+00:00"  # the usual form, without parsing
+        value = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    if value is None:
+        return ""
+    if value.tzinfo is not UTC:  # asyncpg already hands back UTC
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat()
+
+
+def _signature_cells(keyring: Keyring, batch: Sequence[Sequence[Any]]) -> list[tuple[str, ...]]:
+    """The CSV cells of a batch of rows read as _READ, as text.
+
+    Decrypted with one Keyring call and parsed with one json.loads per batch: per-row calls
+    would cost more than the work itself.
+    """
+    sealed = keyring.decrypt_many([row[5] for row in batch], PERSONAL)
+    people = json.loads(b"[" + b",".join(b"null" if s is None else s for s in sealed) + b"]")
+    cells = []
+    for row, person in zip(batch, people, strict=True):
+        id_, kind, status, moderation, flag, _, display, updates, created, confirmed = row
+        if person is None:  # erased by retention or withdrawal
+            values: Sequence[Any] = _NO_PERSONAL
+        else:
+            try:
+                values = _PERSONAL_OF(person)
+            except KeyError:  # stored before a field existed
+                values = [person.get(name) for name in _PERSONAL]
+        cells.append((
+            str(id_), kind, status, moderation, flag or "", *map(_EMPTY_FOR_NONE, values, values),
+            display, "yes" if updates else "no", _timestamp(created), _timestamp(confirmed),
+        ))  # fmt: skip
+    return cells
+
+
 async def confirmed_signature_rows(
     db: Database,
     keyring: Keyring,
     campaign_id: int,
     filters: ExportFilters | None = None,
     batch_size: int = BATCH_SIZE,
-) -> AsyncIterator[list[Sequence[object]]]:
-    """Confirmed signatures in id order, decrypted, one list per short read transaction."""
-    filters = filters or ExportFilters()
-    conditions = [Signature.campaign_id == campaign_id, Signature.status == "confirmed"]
-    if filters.signer_type:
-        conditions.append(Signature.signer_type == filters.signer_type)
-    if moderation := STATUS_FILTERS[filters.status]:
-        conditions.append(Signature.moderation.in_(moderation))
-    if filters.confirmed_from:
-        conditions.append(Signature.confirmed_at >= filters.confirmed_from)
-    if filters.confirmed_until:
-        conditions.append(Signature.confirmed_at < filters.confirmed_until)
-    if filters.updates_only:
-        conditions.append(Signature.wants_updates.is_(True))
-    after = 0
-    while True:
-        async with db.read() as session:
-            batch = (
-                await session.execute(
-                    select(
-                        *(getattr(Signature, name) for name in _STORED),
-                        Signature.personal,
-                        Signature.display,
-                        Signature.wants_updates,
-                        Signature.created_at,
-                        Signature.confirmed_at,
-                    )
-                    .where(*conditions, Signature.id > after)
-                    .order_by(Signature.id)
-                    .limit(batch_size)
-                )
-            ).all()
-        if not batch:
-            return
-        yield [_row(keyring, row) for row in batch]
-        after = batch[-1].id
-
-
-def _row(keyring: Keyring, row: Any) -> tuple[object, ...]:
-    personal = PersonalData.open(keyring, row.personal)
-    values = [getattr(personal, name) if personal else None for name in _PERSONAL]
-    stored = [getattr(row, name) for name in _STORED]
-    return (*stored, *values, row.display, row.wants_updates, row.created_at, row.confirmed_at)
+) -> AsyncIterator[list[tuple[Any, ...]]]:
+    """Confirmed signatures in id order, decrypted, as their CSV cells (all text), one list per
+    short read transaction."""
+    batches = _signature_batches(db, campaign_id, filters or ExportFilters(), batch_size)
+    async for batch in batches:
+        yield _signature_cells(keyring, batch)
 
 
 async def listed_rows(
@@ -208,7 +288,7 @@ class ExportService:
         yield csv_text([COLUMNS])
         async for batch in confirmed_signature_rows(self.db, self.keyring, campaign_id, filters):
             rows += len(batch)
-            yield csv_text(batch)
+            yield text_csv(batch)
         await self._finish(record, rows)
 
     async def delivery_csv(self, campaign_id: int, user_id: int | None) -> AsyncIterator[str]:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
-from signon.exports import COLUMNS, FORMULA_TRIGGERS, csv_text, safe_cell
+from signon.exports import COLUMNS, FORMULA_TRIGGERS, _timestamp, csv_text, safe_cell, text_csv
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
 
@@ -217,3 +218,44 @@ def test_any_rows_round_trip_through_a_csv_reader(rows: list[list[object]]) -> N
     parsed = read_back(csv_text(rows))
 
     assert parsed == [[safe_cell(value) for value in row] for row in rows]
+
+
+# --- the batch writer used by full exports ----------------------------------------------------
+
+text_cells = st.text() | st.sampled_from(["", "\x1e", "\x1f", '"', "=1", "\r\n", "a\x1fb"])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(text_cells, min_size=1, max_size=6), max_size=6))
+def test_text_csv_writes_what_csv_text_writes(rows: list[list[str]]) -> None:
+    assert text_csv(rows) == csv_text(rows)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["=1", "+2", "-3", "@4", "\t5", "\r6", "\n7", "\uff1d8"]],
+        [["", ""], [""], ["a", '"quoted"', "x;=1+1"]],
+        [["separators \x1f inside"], ["and \x1e here", "=too"]],
+        [["not text", 1]],  # type: ignore[list-item]
+    ],
+)
+def test_text_csv_matches_csv_text_on_edge_cases(rows: list[list[str]]) -> None:
+    assert text_csv(rows) == csv_text(rows)
+
+
+@settings(max_examples=200)
+@given(st.datetimes(datetime(1000, 1, 1), datetime(9000, 1, 1)), st.booleans())
+def test_a_stored_timestamp_is_written_as_its_datetime_would_be(
+    when: datetime, whole_second: bool
+) -> None:
+    when = when.replace(microsecond=0) if whole_second else when
+    expected = safe_cell(when.replace(tzinfo=UTC))
+    # SQLite returns the text SQLAlchemy stored, PostgreSQL an aware datetime (in any zone).
+    stored = sqlite.DATETIME().bind_processor(sqlite.dialect())(when)  # type: ignore[misc]
+    assert _timestamp(stored) == expected
+    assert _timestamp(when.replace(tzinfo=UTC)) == expected
+    assert _timestamp(when.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=5)))) == (
+        expected
+    )
+    assert _timestamp(None) == ""
