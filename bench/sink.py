@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 
 import uvloop
 
@@ -81,7 +82,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    uvloop.run(serve(args.host, args.port))
+    with contextlib.suppress(KeyboardInterrupt):  # the benchmark stops the sink with SIGINT
+        uvloop.run(serve(args.host, args.port))
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ from signon.web.admin.campaigns import CampaignAdminController
 from signon.web.admin.moderation import ModerationController
 from signon.web.admin.updates import UpdatesController
 from signon.web.admin.users import UsersController
-from signon.web.api import ApiController
+from signon.web.api import ApiController, campaign_counts
 from signon.web.dev import DevMailboxController
 from signon.web.errors import NO_CSRF, exception_handlers
-from signon.web.languages import choose_language, configure_templates
+from signon.web.languages import configure_templates
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
 from signon.web.security import SecurityHeaders
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Litestar:
         PublicController,
         ManageController,
         ApiController,
+        campaign_counts,
         create_static_files_router(
             path="/static", directories=[settings.static_dir], name="static", opt=NO_CSRF
         ),
@@ -93,7 +94,6 @@ def create_app(settings: Settings) -> Litestar:
             cookie_samesite="strict",
         ),
         exception_handlers=exception_handlers(),
-        before_request=choose_language,
         before_send=[SecurityHeaders(settings.trusted_proxies)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=None,

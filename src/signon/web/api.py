@@ -7,9 +7,10 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response.base import ASGIResponse
 
 from signon.db.models import utcnow
 from signon.runtime import Runtime
@@ -19,6 +20,7 @@ from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.public import SIGNER_TYPES, campaign_or_404
 
 COUNT_MAX_AGE = 1
+_COUNT_CACHE = f"public, max-age={COUNT_MAX_AGE}"
 
 
 def _count_json(campaign: CampaignView, status: str) -> tuple[bytes, str]:
@@ -39,24 +41,28 @@ def _count_json(campaign: CampaignView, status: str) -> tuple[bytes, str]:
     return encoded, '"' + hashlib.sha256(encoded).hexdigest()[:20] + '"'
 
 
+@get("/api/campaigns/{slug:str}", name="api_campaign", opt=NO_CSRF)
+async def campaign_counts(request: Request) -> ASGIResponse:
+    """The count JSON, which watchers poll: no dependency but the request and a response built
+    from bytes encoded once per change (the app's before-send hook still adds the security
+    headers). Watchers may revalidate with the ETag; a second of caching lets a reverse proxy
+    or CDN absorb them."""
+    state = request.app.state
+    slug = request.path_params["slug"]
+    campaign = await campaign_or_404(state.runtime, slug)
+    status = campaign.effective_status(utcnow())
+    body, etag = state.renders.get(
+        ("count", slug), (campaign, status), lambda: _count_json(campaign, status)
+    )
+    headers = {"cache-control": _COUNT_CACHE, "etag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return ASGIResponse(body=b"", status_code=304, headers=headers)
+    return ASGIResponse(body=body, media_type=MediaType.JSON, headers=headers)
+
+
 class ApiController(Controller):
     opt = NO_CSRF
     path = "/api/campaigns"
-
-    @get("/{slug:str}", name="api_campaign")
-    async def campaign(
-        self, request: Request, slug: FromPath[str], runtime: NamedDependency[Runtime]
-    ) -> Response:
-        campaign = await campaign_or_404(runtime, slug)
-        status = campaign.effective_status(utcnow())
-        body, etag = request.app.state.renders.get(
-            ("count", slug), (campaign, status), lambda: _count_json(campaign, status)
-        )
-        # Watchers poll this: a second of caching and an ETag let a proxy or CDN absorb them.
-        headers = {"Cache-Control": f"public, max-age={COUNT_MAX_AGE}", "ETag": etag}
-        if request.headers.get("if-none-match") == etag:
-            return Response(content=b"", status_code=304, headers=headers)
-        return Response(content=body, headers=headers, media_type=MediaType.JSON)
 
     @get("/{slug:str}/endorsers", name="api_endorsers")
     async def endorsers(

@@ -13,6 +13,7 @@ from signon.i18n import lazy
 from signon.runtime import Runtime
 from signon.services.selfservice import ManageView
 from signon.web.errors import NO_CSRF
+from signon.web.languages import choose_language
 
 NOTICES = {
     "withdrawn": lazy(
@@ -40,6 +41,7 @@ def _page(token: str, view: ManageView | None, notice: str | None = None) -> Tem
 
 class ManageController(Controller):
     opt = NO_CSRF
+    before_request = choose_language  # the language of the page: ?lang=, then the browser
     path = "/manage/{token:str}"
 
     @get("/", name="manage")

@@ -21,7 +21,7 @@ from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
 from signon.services.outcomes import CampaignClosed, ConfirmState
 from signon.web.errors import NO_CSRF, BadRequest
-from signon.web.languages import localized
+from signon.web.languages import choose_language, localized
 from signon.web.stencil import Stencil
 
 LATEST_ON_PAGE = 10
@@ -99,6 +99,7 @@ async def _campaign_page(
 
 class PublicController(Controller):
     opt = NO_CSRF
+    before_request = choose_language  # the language of the page: ?lang=, then the browser
 
     @get("/c/{slug:str}", name="campaign", media_type=MediaType.HTML)
     async def campaign_page(
