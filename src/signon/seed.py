@@ -292,6 +292,9 @@ async def seed(
             async for rows in batches:
                 await driver.copy_records_to_table("signatures", records=rows, columns=COLUMNS)
                 progress(len(rows))
+            # Fresh statistics: right after a bulk load the planner may otherwise pick a sort
+            # over the list index for the first page of a million-row list.
+            await driver.execute("ANALYZE signatures")
     await asyncio.sleep(0)
     await recount(db)
     return plan.count
