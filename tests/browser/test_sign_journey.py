@@ -8,7 +8,7 @@ import httpx
 
 from signon.settings import Settings
 from tests.browser.conftest import ARTIFACTS, shot
-from tests.support import LiveServer, SmtpSink, confirm_link, make_campaign
+from tests.support import LiveServer, SmtpSink, confirm_link, individual_form, make_campaign
 
 
 def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15):  # type: ignore[no-untyped-def]
@@ -90,3 +90,29 @@ def test_organization_form_without_javascript_keeps_input_on_errors(
         assert web.post(link).status_code == 200
         counts = web.get(f"{live_server.url}/api/campaigns/free-them").json()["counts"]
     assert counts["organizations"] == 1
+
+
+def test_the_count_on_an_open_page_follows_new_signatures_without_reloading(
+    page, live_server: LiveServer, live_settings: Settings, smtp_server: SmtpSink
+) -> None:  # type: ignore[no-untyped-def]
+    make_campaign(live_settings)
+    with httpx.Client(base_url=live_server.url) as web:
+        for n in range(2):  # from 2 to 3: the same wording ("signatures") around the number
+            email = f"early{n}@example.org"
+            web.post("/c/free-them/sign", data=individual_form(name=f"Early {n}", email=email))
+            assert web.post(confirm_link(wait_for_mail(smtp_server, email))).status_code == 200
+        page.goto(f"{live_server.url}/c/free-them")
+        total = page.locator(".counts .total strong")
+        assert total.inner_text() == "2"
+        shot(page, "1-two")
+
+        web.post("/c/free-them/sign", data=individual_form(email="late@example.org"))
+        assert (
+            web.post(confirm_link(wait_for_mail(smtp_server, "late@example.org"))).status_code
+            == 200
+        )
+    from playwright.sync_api import expect
+
+    expect(page.locator(".counts .total strong")).to_have_text("3", timeout=15_000)
+    assert page.locator("progress").get_attribute("value") in ("3", "3.0")
+    shot(page, "2-three-without-reload")
