@@ -3,7 +3,9 @@ mail; right-to-left for Arabic; numbers in the reader's style."""
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote_plus
 
 from litestar.testing import TestClient
 
@@ -85,3 +87,17 @@ def test_the_switcher_keeps_only_what_chooses_the_page(
     assert "utm_source" not in page
     listing = client.get("/c/free-them/endorsers?type=organization&lang=de").text
     assert 'href="/c/free-them/endorsers?type=organization&amp;lang=nl"' in listing
+
+
+def test_the_thank_you_page_invites_sharing_with_plain_links_only(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    client.post("/c/free-them/sign?lang=fr", data=individual_form())
+    deliver_mail(settings)
+    thanks = client.post(confirm_path(smtp_server.messages[0])).text
+    share = thanks.split('<section class="share"')[1].split("</section>")[0]
+    assert "http://testserver.local/c/free-them?lang=fr" in share
+    assert "mailto:?subject=Free%20them%20all" in share and "https://wa.me/?text=" in share
+    assert "<script" not in thanks and "<iframe" not in thanks and "<img" not in thanks
+    assert "Signerez-vous aussi ?" in unquote_plus(html.unescape(share)), "in the signer's language"

@@ -22,6 +22,7 @@ from signon.services.endorsers import BadCursor
 from signon.services.outcomes import CampaignClosed, ConfirmState
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.languages import choose_language, localized
+from signon.web.sharing import share_links
 from signon.web.stencil import Stencil
 
 LATEST_ON_PAGE = 10
@@ -193,7 +194,7 @@ class PublicController(Controller):
     @post("/confirm/{token:str}", name="confirm_submit")
     async def confirm(self, token: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
         view = await runtime.signatures.confirm(token)
-        return _confirm_template(token, view)
+        return _confirm_template(token, view, runtime.settings.base_url)
 
     @post("/confirm/{token:str}/resend", name="confirm_resend")
     async def resend(
@@ -210,9 +211,12 @@ class PublicController(Controller):
 _CONFIRM_STATUS = {ConfirmState.INVALID: 400, ConfirmState.EXPIRED: 410}
 
 
-def _confirm_template(token: str, view: Any) -> Template:
+def _confirm_template(token: str, view: Any, base_url: str | None = None) -> Template:
+    context: dict[str, Any] = {"token": token, "view": view, "state": view.state.value}
+    if base_url and view.state is ConfirmState.CONFIRMED:
+        # The thank-you page invites the signer to pass the campaign on.
+        url = localized(f"{base_url}/c/{view.campaign_slug}")
+        context.update(share_url=url, share_links=share_links(url, view.campaign_title))
     return Template(
-        "confirm.html",
-        context={"token": token, "view": view, "state": view.state.value},
-        status_code=_CONFIRM_STATUS.get(view.state, 200),
+        "confirm.html", context=context, status_code=_CONFIRM_STATUS.get(view.state, 200)
     )
