@@ -101,3 +101,26 @@ def test_the_thank_you_page_invites_sharing_with_plain_links_only(
     assert "mailto:?subject=Free%20them%20all" in share and "https://wa.me/?text=" in share
     assert "<script" not in thanks and "<iframe" not in thanks and "<img" not in thanks
     assert "Signerez-vous aussi ?" in unquote_plus(html.unescape(share)), "in the signer's language"
+
+
+def test_link_previews_get_a_text_card_from_the_page_itself(
+    client: TestClient, settings: Settings
+) -> None:
+    make_campaign(settings, statement_md="We call for **justice** & <b>freedom</b>. " * 20)
+    page = client.get("/c/free-them?lang=nl").text
+    assert '<meta property="og:title" content="Free them all">' in page
+    assert '<meta property="og:url" content="http://testserver.local/c/free-them?lang=nl">' in page
+    assert '<meta property="og:locale" content="nl">' in page
+    assert '<meta name="twitter:card" content="summary">' in page
+    description = re.search(r'<meta property="og:description" content="([^"]*)">', page)
+    assert description and description[1].startswith("We call for justice &amp;")
+    assert len(html.unescape(description[1])) <= 201 and "<b>" not in description[1]
+    assert "og:image" not in page  # nothing for a preview to fetch from elsewhere
+
+
+def test_summary_is_plain_text_cut_at_a_word() -> None:
+    from signon.web.sharing import summary
+
+    assert summary("<p>Short &amp; <em>clear</em>.</p>") == "Short & clear."
+    long = summary("<p>" + "word " * 100 + "</p>", limit=22)
+    assert long == "word word word word…"

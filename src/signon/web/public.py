@@ -22,7 +22,7 @@ from signon.services.endorsers import BadCursor
 from signon.services.outcomes import CampaignClosed, ConfirmState
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.languages import choose_language, localized
-from signon.web.sharing import share_links
+from signon.web.sharing import share_links, summary
 from signon.web.stencil import Stencil
 
 LATEST_ON_PAGE = 10
@@ -69,6 +69,9 @@ async def _page_context(runtime: Runtime, campaign: CampaignView) -> dict[str, A
         "values": {},
         "errors": {},
         "notice": None,
+        # What link previews show (Open Graph and a text-only card): no image, no third party.
+        "page_url": f"{runtime.settings.base_url}/c/{campaign.slug}",
+        "summary": summary(campaign.statement_html),
     }
 
 
