@@ -73,11 +73,6 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    text = translations(_current.get()).ngettext(singular, plural, n)
-    return text % {"num": format_number(n), **variables}
-
-
 def lazy(message: str) -> str:
     """Marks text for extraction where it is defined; translate it with `gettext` when used."""
     return message

@@ -83,8 +83,9 @@ def test_the_switcher_keeps_only_what_chooses_the_page(
     client: TestClient, settings: Settings
 ) -> None:
     make_campaign(settings)
-    page = client.get("/c/free-them?lang=fr&utm_source=x%22%3E").text
+    page = client.get("/c/free-them?lang=fr&utm_source=x%22%3E&type=organization&cursor=zz").text
     assert "utm_source" not in page
+    assert "cursor=zz" not in page and "type=organization&amp;lang" not in page
     listing = client.get("/c/free-them/endorsers?type=organization&lang=de").text
     assert 'href="/c/free-them/endorsers?type=organization&amp;lang=nl"' in listing
 

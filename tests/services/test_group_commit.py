@@ -23,13 +23,6 @@ from signon.settings import Settings
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    runtime = Runtime.start(settings)
-    yield runtime
-    await runtime.close()
-
-
 def person(number: int) -> SignatureInput:
     return SignatureInput(
         "individual", f"Person {number}", f"p{number}@example.org", "public", False

@@ -20,25 +20,11 @@ from signon.exports import (
 )
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
-from signon.services.campaigns import CampaignSpec, CampaignView
+from signon.services.campaigns import CampaignView
 from signon.services.records import PersonalData, is_listed, public_fields
-from signon.settings import Settings
 
 pytestmark = pytest.mark.anyio
 COUNT = 2_500  # three batches of 1,000: the second and third from the generating process
-
-
-@pytest.fixture
-async def runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    runtime = Runtime.start(settings)
-    yield runtime
-    await runtime.close()
-
-
-@pytest.fixture
-async def campaign(runtime: Runtime) -> CampaignView:
-    spec = CampaignSpec("c", "A campaign", "Statement", moderate_organizations=False)
-    return await runtime.campaigns.create(spec)
 
 
 async def signatures(runtime: Runtime, campaign_id: int) -> list[Signature]:

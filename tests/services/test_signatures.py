@@ -12,25 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from signon.db.models import Campaign, Signature, utcnow
 from signon.forms import SignatureInput
 from signon.runtime import Runtime
-from signon.services.campaigns import CampaignSpec, CampaignView
+from signon.services.campaigns import CampaignView
 from signon.services.counts import recount
 from signon.services.outcomes import ConfirmState, SignOutcome
-from signon.settings import Settings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    runtime = Runtime.start(settings)
-    yield runtime
-    await runtime.close()
-
-
-@pytest.fixture
-async def campaign(runtime: Runtime) -> CampaignView:
-    spec = CampaignSpec("c", "A campaign", "Statement", moderate_organizations=False)
-    return await runtime.campaigns.create(spec)
 
 
 def person(number: int, **changes: object) -> SignatureInput:

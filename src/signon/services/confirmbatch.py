@@ -26,9 +26,9 @@ from signon.db.models import (
     crypto_context,
     utcnow,
 )
+from signon.services.outbox import outbox_row
 from signon.services.outcomes import ConfirmState, ConfirmView
 from signon.services.records import PersonalData, counts, is_listed, public_fields
-from signon.services.signermail import outbox_row
 
 _CONFIRM = (
     update(Signature)

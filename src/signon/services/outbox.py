@@ -16,6 +16,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,32 @@ def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** max(0, attempts - 1)))
 
 
+def outbox_row(
+    keyring: Keyring,
+    mail: OutgoingMail,
+    *,
+    kind: str,
+    signature_id: int | None,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The values of one queued message: recipient, subject, body and headers sealed together."""
+    payload = {
+        "to": mail.to_address,
+        "subject": mail.subject,
+        "body": mail.body_text,
+        "headers": [list(header) for header in mail.headers],
+    }
+    return {
+        "kind": kind,
+        "payload": keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
+        "signature_id": signature_id,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": not_before or now,
+    }
+
+
 def enqueue(
     session: AsyncSession,
     keyring: Keyring,
@@ -50,23 +77,10 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Queue a message inside the caller's transaction: it exists exactly if that commits."""
-    now = utcnow()
-    payload = {
-        "to": mail.to_address,
-        "subject": mail.subject,
-        "body": mail.body_text,
-        "headers": [list(header) for header in mail.headers],
-    }
-    session.add(
-        OutboxMessage(
-            kind=kind,
-            payload=keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
-            signature_id=signature_id,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=not_before or now,
-        )
+    row = outbox_row(
+        keyring, mail, kind=kind, signature_id=signature_id, now=utcnow(), not_before=not_before
     )
+    session.add(OutboxMessage(**row))
 
 
 def _opened(keyring: Keyring, sealed: str) -> OutgoingMail:

@@ -23,8 +23,9 @@ from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
 from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
 from signon.services.groupcommit import RETRY, Retry
+from signon.services.outbox import outbox_row
 from signon.services.outcomes import CampaignClosed, SignOutcome
-from signon.services.signermail import SignerMail, outbox_row
+from signon.services.signermail import SignerMail
 from signon.tokens import new_nonce
 
 

@@ -4,14 +4,10 @@ the confirm link (signed, expiring) and the manage link (signed, lasting)."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any
 
 from signon import i18n
 from signon.composer import MailComposer
-from signon.crypto import Keyring
 from signon.mail import OutgoingMail
-from signon.services.records import OUTBOX_PAYLOAD
 from signon.tokens import ConfirmTokens, ManageTokens
 
 
@@ -68,29 +64,3 @@ class SignerMail:
             ),
             manage_url=self.manage_url(nonce, language),
         )
-
-
-def outbox_row(
-    keyring: Keyring,
-    mail: OutgoingMail,
-    *,
-    kind: str,
-    signature_id: int | None,
-    now: datetime,
-    not_before: datetime | None = None,
-) -> dict[str, Any]:
-    """The values of one queued message: recipient, subject, body and headers sealed together."""
-    payload = {
-        "to": mail.to_address,
-        "subject": mail.subject,
-        "body": mail.body_text,
-        "headers": [list(header) for header in mail.headers],
-    }
-    return {
-        "kind": kind,
-        "payload": keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
-        "signature_id": signature_id,
-        "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": not_before or now,
-    }

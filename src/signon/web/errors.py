@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER
 
 from signon import i18n
 from signon.i18n import lazy
+from signon.web.languages import speak_requested_language
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,7 @@ class BadRequest(HTTPException):
 
 def _respond(request: Request, status: int, message: str) -> Response:
     # Errors can come before any route ran (a 404), so the language is chosen here too.
-    i18n.set_current(
-        i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
-    )
+    speak_requested_language(request)
     message = i18n.gettext(message)
     if request.url.path.startswith("/api/"):
         return Response({"error": message, "status": status}, status_code=status)

@@ -12,21 +12,25 @@ from signon import i18n
 from signon.i18n import localized
 
 
-async def choose_language(request: Request[Any, Any, Any]) -> None:
+def speak_requested_language(request: Request[Any, Any, Any]) -> None:
     """`?lang=` first (it survives sharing a link), then the browser's preference."""
     i18n.set_current(
         i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
     )
 
 
-# The query parameters that choose what a public page shows; the switcher keeps only these (the
-# campaign page is rendered once for every reader, so a stray parameter must not stick to it).
-KEPT_PARAMETERS = ("type", "cursor")
+async def choose_language(request: Request[Any, Any, Any]) -> None:
+    """The public pages' before-request hook."""
+    speak_requested_language(request)
 
 
-def language_links(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
-    """This page in each language the interface speaks, for the switcher."""
-    kept = [(k, v) for k, v in request.query_params.items() if k in KEPT_PARAMETERS]
+def language_links(
+    request: Request[Any, Any, Any], keep: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """This page in each language the interface speaks, for the switcher. Only the query
+    parameters in `keep` (those that choose what the page shows) are carried over: the campaign
+    page keeps none, since it is rendered once for every reader."""
+    kept = [(k, v) for k, v in request.query_params.items() if k in keep]
     here = request.url.path + (f"?{urlencode(kept)}" if kept else "")
     return [(language, localized(here, language, pin=True)) for language in i18n.LANGUAGES]
 

@@ -69,7 +69,13 @@ async def _page_context(runtime: Runtime, campaign: CampaignView) -> dict[str, A
         "values": {},
         "errors": {},
         "notice": None,
-        # What link previews show (Open Graph and a text-only card): no image, no third party.
+    }
+
+
+def _preview(runtime: Runtime, campaign: CampaignView) -> dict[str, str]:
+    """What link previews show (Open Graph and a text-only card): no image, no third party.
+    Only needed when the page is rendered, not for every visitor of a held page."""
+    return {
         "page_url": f"{runtime.settings.base_url}/c/{campaign.slug}",
         "summary": summary(campaign.statement_html),
     }
@@ -93,6 +99,7 @@ async def _campaign_page(
     )
     context = await _page_context(runtime, campaign)
     context.update(
+        _preview(runtime, campaign),
         challenge=challenge,
         values=form.values if form else {},
         errors=form.errors if form else {},
@@ -115,6 +122,7 @@ class PublicController(Controller):
 
         def render() -> Stencil:
             template = request.app.template_engine.get_template("campaign.html")  # type: ignore[union-attr]
+            context.update(_preview(runtime, campaign))
             return Stencil.render(
                 lambda challenge: template.render(**context, challenge=challenge, request=request),
                 runtime.settings.abuse.pow_bits,
@@ -184,7 +192,13 @@ class PublicController(Controller):
             raise BadRequest(gettext("This page of the list does not exist.")) from error
         return Template(
             "endorsers.html",
-            context={"campaign": campaign, "type": signer_type, "page": page, "first": not cursor},
+            context={
+                "campaign": campaign,
+                "type": signer_type,
+                "page": page,
+                "first": not cursor,
+                "switcher_keeps": ("type", "cursor"),
+            },
         )
 
     @get("/confirm/{token:str}", name="confirm")
