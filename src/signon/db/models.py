@@ -88,6 +88,33 @@ class Campaign(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When retention removed the signers' personal data (what was public stays).
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the texts above are written in; CampaignText rows hold translations.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Shown on the thank-you page after confirming (Markdown, sanitised like the statement).
+    thank_you_md: Mapped[str | None] = mapped_column(Text)
+    thank_you_html: Mapped[str | None] = mapped_column(Text)
+    # Embeds: the origins (one per line) whose pages may frame /embed/{slug}/..., or anywhere.
+    embed_origins: Mapped[str | None] = mapped_column(Text)
+    embed_anywhere: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the goal is reached, the next one is set automatically.
+    goal_step_up: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CampaignText(Base):
+    """A campaign's own texts in one more language, written by its organizers."""
+
+    __tablename__ = "campaign_texts"
+    __table_args__ = (UniqueConstraint("campaign_id", "language"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    statement_md: Mapped[str] = mapped_column(Text)
+    statement_html: Mapped[str] = mapped_column(Text)
+    thank_you_md: Mapped[str | None] = mapped_column(Text)
+    thank_you_html: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Signature(Base):
@@ -139,6 +166,8 @@ class Signature(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The language the signer signed in: every mail they get speaks it.
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Where the signature came from: None for the campaign page, "embed" or "embed:<origin>".
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class OutboxMessage(Base):
