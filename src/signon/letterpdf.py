@@ -53,6 +53,8 @@ COLUMNS = 2
 GAP = 6  # mm between columns
 ENTRY_SPACE = 1.2  # mm after each endorser
 _PT = 25.4 / 72  # mm in a point
+# Replaced by the page count at the end; as wide as the widest count it may stand for.
+PAGES_ALIAS = "{pages__}"
 
 
 class FontUnavailable(Exception):
@@ -136,7 +138,7 @@ class _Document(FPDF):
         self.set_text_shaping(False)
         self.set_font(FAMILY, size=8)
         self.set_text_color(90)
-        self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="C")
+        self.cell(0, 5, f"{self.page_no()} / {PAGES_ALIAS}", align="C")
 
 
 class LetterPdf:
@@ -148,6 +150,7 @@ class LetterPdf:
         self.pdf = _Document(format=PAPERS[paper])
         self.pdf.set_title(texts.title)
         self.pdf.set_creator("Signon")
+        self.pdf.alias_nb_pages(PAGES_ALIAS)
         try:
             self.pdf.add_font(FAMILY, "", font.regular)
             self.pdf.add_font(FAMILY, "B", font.bold)

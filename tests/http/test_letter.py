@@ -170,6 +170,8 @@ def test_the_letter_page_holds_every_public_endorser_escaped_and_nothing_private
     response = client.get("/c/free-them/letter")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     page = response.text
     assert "<strong>justice</strong>" in page, "the statement keeps its (sanitised) markup"
     for organization, website in LISTED_ORGANIZATIONS.values():
@@ -181,6 +183,8 @@ def test_the_letter_page_holds_every_public_endorser_escaped_and_nothing_private
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Mallory &amp; &#34;Co&#34;" in page
     for secret in _secrets():
         assert secret not in page, secret
+    listed = re.findall(r'<li><span class="endorser-name">', page)
+    assert len(listed) == len(LISTED_PEOPLE) + len(LISTED_ORGANIZATIONS), "no blank entries"
     assert page.index("Friends of the River") < page.index("Ana Lima")
     assert page.index("جمعية التضامن") < page.index("Ana Lima")
     # The print stylesheet for the chosen paper, and no inline style or script.

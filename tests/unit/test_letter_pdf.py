@@ -18,6 +18,7 @@ from signon.letterpdf import (
     needs_shaping,
 )
 from signon.services.endorsers import Endorser
+from signon.settings import load_settings
 
 DEJAVU = FONT_CANDIDATES[0]
 TEXTS = LetterTexts(
@@ -53,6 +54,14 @@ def test_the_configured_font_wins_and_a_missing_one_is_an_error(tmp_path: Path) 
     assert find_font(copy).bold == tmp_path / "Mine-Bold.ttf"
     with pytest.raises(FontUnavailable):
         find_font(tmp_path / "nothing.ttf")
+
+
+def test_the_font_is_a_setting(tmp_path: Path) -> None:
+    env = {"SIGNON_DEV": "1", "SIGNON_DATA_DIR": str(tmp_path)}
+    assert load_settings(env, config_file=tmp_path / "none.toml").pdf_font is None
+    env["SIGNON_PDF_FONT"] = "/srv/fonts/Mine.ttf"
+    settings = load_settings(env, config_file=tmp_path / "none.toml")
+    assert settings.pdf_font == Path("/srv/fonts/Mine.ttf")
 
 
 def test_without_a_setting_the_first_common_font_found_is_used(tmp_path: Path) -> None:
