@@ -25,6 +25,7 @@ from signon.web.api import ApiController, campaign_counts
 from signon.web.dev import DevMailboxController
 from signon.web.errors import NO_CSRF, exception_handlers
 from signon.web.languages import configure_templates
+from signon.web.letter import LetterController
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
 from signon.web.security import SecurityHeaders
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> Litestar:
 
     handlers: list = [
         PublicController,
+        LetterController,
         ManageController,
         ApiController,
         campaign_counts,

@@ -13,14 +13,14 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -135,6 +135,11 @@ def format_number(value: int | float) -> str:
 def format_when(value: datetime) -> str:
     """A moment, in the reader's language, with its time zone (UTC) named."""
     return str(format_datetime(value, "medium", tzinfo=value.tzinfo, locale=_current.get()))
+
+
+def format_day(value: date) -> str:
+    """A day written out in the reader's language ("21 November 2026", "21 novembre 2026")."""
+    return str(format_date(value, "long", locale=_current.get()))
 
 
 def install_gettext(environment: Any) -> None:

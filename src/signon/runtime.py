@@ -17,6 +17,7 @@ from signon.services.access import AccessService
 from signon.services.accounts import AccountService
 from signon.services.campaigns import CampaignService
 from signon.services.endorsers import EndorserService
+from signon.services.letters import LetterService
 from signon.services.moderation import ModerationService
 from signon.services.outbox import OutboxWorker
 from signon.services.pagecache import PageCache
@@ -49,6 +50,7 @@ class Runtime:
     exports: ExportService
     updates: UpdateService
     reminders: Reminders
+    letters: LetterService
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -74,6 +76,7 @@ class Runtime:
         )
         accounts = AccountService(db, keyring, settings.session_idle)
         page_cache = PageCache(settings.page_cache_seconds)
+        endorsers = EndorserService(db, page_cache)
         return cls(
             settings=settings,
             db=db,
@@ -81,7 +84,7 @@ class Runtime:
             campaigns=CampaignService(db, page_cache),
             signatures=signatures,
             selfservice=SelfService(db, keyring, manage_tokens),
-            endorsers=EndorserService(db, page_cache),
+            endorsers=endorsers,
             retention=Retention(db, settings.pending_retention, settings.closed_retention),
             mail_worker=OutboxWorker(
                 db,
@@ -104,6 +107,7 @@ class Runtime:
             exports=ExportService(db, keyring),
             updates=UpdateService(db, keyring, composer, signatures, settings.updates_per_minute),
             reminders=Reminders(db, keyring, signatures, settings.reminder_after),
+            letters=LetterService(endorsers, settings.pdf_font),
         )
 
     async def close(self) -> None:

@@ -59,6 +59,8 @@ class Settings:
     page_cache_seconds: float = 1.0
     pending_retention: timedelta = timedelta(days=7)
     closed_retention: timedelta = timedelta(days=90)
+    # The TrueType font of the PDF letter; unset: DejaVu Sans or another common system font.
+    pdf_font: Path | None = None
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
     migrations_dir: Path = field(default=PROJECT_ROOT / "migrations")
@@ -232,6 +234,7 @@ def load_settings(
         db_pool_size=pool_size,
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
+        pdf_font=Path(str(values["SIGNON_PDF_FONT"])) if values.get("SIGNON_PDF_FONT") else None,
     )
 
 

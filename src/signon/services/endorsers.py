@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +86,16 @@ _NEXT_PAGE = _FIRST_PAGE.where(
     )
 )
 
+# The whole list in the order people joined it (oldest first), for the delivery letter.
+_ALL_FIRST = _FIRST_PAGE.order_by(None).order_by(Signature.confirmed_at, Signature.id)
+_ALL_NEXT = _ALL_FIRST.where(
+    tuple_(Signature.confirmed_at, Signature.id)
+    > tuple_(
+        bindparam("after_time", type_=Signature.confirmed_at.type),
+        bindparam("after_id", type_=Signature.id.type),
+    )
+)
+
 
 class EndorserService:
     def __init__(self, db: Database, cache: PageCache | None = None) -> None:
@@ -118,3 +129,28 @@ class EndorserService:
         ]
         next_cursor = encode_cursor(rows[-1].confirmed_at, rows[-1].id) if more else None
         return EndorserPage(items=items, next_cursor=next_cursor)
+
+    async def every(
+        self, campaign_id: int, signer_type: str, batch_size: int = 1000
+    ) -> AsyncIterator[list[Endorser]]:
+        """Every listed endorser of one type, oldest first, one short read per batch: memory
+        stays flat however long the list, and no transaction stays open between batches."""
+        params: dict[str, object] = {
+            "campaign_id": campaign_id,
+            "signer_type": signer_type,
+            "limit": batch_size,
+        }
+        query = _ALL_FIRST
+        while True:
+            rows = await self.db.query(
+                lambda connection, query=query: connection.execute(query, params).all()
+            )
+            if rows:
+                yield [
+                    Endorser(r.signer_type, r.public_name or "", r.public_website, r.public_place)
+                    for r in rows
+                ]
+            if len(rows) < batch_size:
+                return
+            params["after_time"], params["after_id"] = rows[-1].confirmed_at, rows[-1].id
+            query = _ALL_NEXT

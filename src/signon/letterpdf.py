@@ -1,0 +1,293 @@
+"""The delivery letter as a PDF (fpdf2): the title, date, counts and statement, then every listed
+endorser in two columns, organizations first.
+
+Pure: it is handed the texts (already in the reader's language) and the endorsers, and knows
+nothing of the database or the request. Building is CPU work: callers run it off the event loop.
+
+fpdf2 lays out a line with text shaping (HarfBuzz, needed for Arabic, Hebrew and Indic names)
+at about 1 ms, and even a plain `cell` at 0.2 ms; a letter may hold 100,000 names. So a name
+in a script that needs no shaping and fits its column is drawn directly with `text()` (0.05 ms),
+and only the others go through `multi_cell` with shaping.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import TextStyle
+
+from signon.services.endorsers import Endorser
+
+PAPERS = {"a4": "A4", "letter": "Letter"}
+# Common places of a Unicode sans-serif font, best first. Debian's fonts-dejavu-core is the one
+# .ci/run installs; the others are the same family elsewhere, or broad fonts of other systems.
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian, Ubuntu
+    Path("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf"),  # Fedora
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),  # Arch
+    Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"),
+    Path("/usr/share/fonts/noto/NotoSans-Regular.ttf"),
+    Path("/usr/share/fonts/truetype/freefont/FreeSans.ttf"),
+    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+    Path("/Library/Fonts/Arial Unicode.ttf"),  # macOS
+    Path("C:/Windows/Fonts/arial.ttf"),
+)
+FAMILY = "letter"
+# Scripts whose letters change shape or order in context (right-to-left, Indic, South-East
+# Asian...), combining marks left after NFC, and the joiners and direction marks.
+_NEEDS_SHAPING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0590-\u1cff\u1dc0-\u1dff\u200c-\u200f\u202a-\u202e"
+    "\u2066-\u2069\u20d0-\u20ff\ua800-\uabff\ufb1d-\ufdff\ufe00-\ufe2f\ufe70-\ufeff"
+    "\U00010000-\U0010ffff]"
+)
+NAME_SIZE = 9.5
+DETAIL_SIZE = 7.5
+HEADING_SIZE = 12
+COLUMNS = 2
+GAP = 6  # mm between columns
+ENTRY_SPACE = 1.2  # mm after each endorser
+_PT = 25.4 / 72  # mm in a point
+# Replaced by the page count at the end; as wide as the widest count it may stand for.
+PAGES_ALIAS = "{pages__}"
+
+
+class FontUnavailable(Exception):
+    """No usable TrueType font: the PDF cannot be made (the HTML letter still can)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LetterFont:
+    regular: Path
+    bold: Path
+
+
+def find_font(configured: Path | None, candidates: Sequence[Path] = FONT_CANDIDATES) -> LetterFont:
+    """The configured font, or else the first common one found. A configured font that is
+    missing is an error, not a reason to pick another: the operator asked for that one."""
+    if configured is not None:
+        if not configured.is_file():
+            raise FontUnavailable(f"the configured PDF font {configured} does not exist")
+        return LetterFont(configured, _bold_of(configured))
+    for path in candidates:
+        if path.is_file():
+            return LetterFont(path, _bold_of(path))
+    raise FontUnavailable("no Unicode TrueType font found (install fonts-dejavu-core)")
+
+
+def _bold_of(regular: Path) -> Path:
+    stem = regular.stem.removesuffix("-Regular")
+    for name in (f"{stem}-Bold{regular.suffix}", f"{stem}Bold{regular.suffix}"):
+        if (regular.parent / name).is_file():
+            return regular.parent / name
+    return regular
+
+
+@dataclass(frozen=True, slots=True)
+class LetterTexts:
+    """Every word of the letter besides the endorsers, already in the reader's language."""
+
+    title: str
+    statement_html: str
+    date: str
+    counts: str
+    named_below: str
+    organizations: str
+    individuals: str
+    nobody_listed: str
+    right_to_left: bool = False
+
+
+def needs_shaping(text: str) -> bool:
+    return _NEEDS_SHAPING.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    size: float
+    style: str
+    grey: int
+    leading: float = 1.3
+
+    @property
+    def height(self) -> float:
+        return self.size * _PT * self.leading
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    how: str  # "text" (plain, fits), "cell" (shaped, fits) or "wrap"
+    lines: int
+    line_height: float
+    width: float
+
+    @property
+    def height(self) -> float:
+        return self.lines * self.line_height
+
+
+class _Document(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_text_shaping(False)
+        self.set_font(FAMILY, size=8)
+        self.set_text_color(90)
+        self.cell(0, 5, f"{self.page_no()} / {PAGES_ALIAS}", align="C")
+
+
+class LetterPdf:
+    """Built in steps (`begin`, then `section` and `add` batch by batch, then `finish`), so the
+    caller can read the endorsers in batches while the document grows."""
+
+    def __init__(self, font: LetterFont, paper: str, texts: LetterTexts) -> None:
+        self.texts = texts
+        self.pdf = _Document(format=PAPERS[paper])
+        self.pdf.set_title(texts.title)
+        self.pdf.set_creator("Signon")
+        self.pdf.alias_nb_pages(PAGES_ALIAS)
+        try:
+            self.pdf.add_font(FAMILY, "", font.regular)
+            self.pdf.add_font(FAMILY, "B", font.bold)
+            # The statement may ask for italics; the regular face stands in for them.
+            self.pdf.add_font(FAMILY, "I", font.regular)
+            self.pdf.add_font(FAMILY, "BI", font.bold)
+        except Exception as error:  # fontTools and fpdf2 raise many kinds for a bad file
+            raise FontUnavailable(f"the font {font.regular} cannot be used: {error}") from error
+        self.pdf.set_margins(18, 18, 18)
+        self.pdf.set_auto_page_break(False)
+        self.align = "R" if texts.right_to_left else "L"
+        self.column_width = (self.pdf.epw - GAP * (COLUMNS - 1)) / COLUMNS
+        self.bottom = self.pdf.h - 18
+        self.column = 0
+        self.top = self.y = 0.0
+
+    def begin(self) -> None:
+        pdf, texts = self.pdf, self.texts
+        pdf.add_page()
+        pdf.set_text_shaping(True)
+        pdf.set_font(FAMILY, "B", 16)
+        pdf.multi_cell(0, 8, texts.title, align=self.align, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        pdf.set_font(FAMILY, size=10)
+        pdf.set_text_color(60)
+        pdf.multi_cell(0, 5, texts.date, align=self.align, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_text_color(0)
+        pdf.write_html(
+            texts.statement_html,
+            font_family=FAMILY,
+            # fpdf2 sets code in Courier, which has no glyphs beyond Latin-1.
+            tag_styles={tag: TextStyle(font_family=FAMILY) for tag in ("code", "pre")},
+            li_prefix_color=(0, 0, 0),
+            warn_on_tags_not_matching=False,
+        )
+        pdf.ln(4)
+        pdf.set_font(FAMILY, "B", 10.5)
+        pdf.multi_cell(0, 5.5, texts.counts, align=self.align, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, size=9.5)
+        pdf.multi_cell(0, 5, texts.named_below, align=self.align, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_shaping(False)
+        self.top = self.y = pdf.get_y() + 4
+        if self.y > self.bottom - 20:
+            self._next_page()
+
+    def section(self, heading: str) -> None:
+        """A heading in the column flow, kept with at least two lines of names."""
+        line = _Line(heading, HEADING_SIZE, "B", 0, leading=1.6)
+        self._make_room(line.height + 2 * _Line("", NAME_SIZE, "", 0).height)
+        if self.y > self.top:
+            self.y += 2
+        self._draw_line(line)
+
+    def add(self, endorsers: Iterable[Endorser]) -> None:
+        for endorser in endorsers:
+            self._entry(endorser)
+
+    def note(self, text: str) -> None:
+        self._draw_line(_Line(text, NAME_SIZE, "", 90))
+
+    def finish(self) -> bytes:
+        return bytes(self.pdf.output())
+
+    def _entry(self, endorser: Endorser) -> None:
+        name = unicodedata.normalize("NFC", endorser.name)
+        details = unicodedata.normalize(
+            "NFC", " · ".join(part for part in (endorser.place, endorser.website) if part)
+        )
+        parts = [_Line(name, NAME_SIZE, "", 0)]
+        if details:
+            parts.append(_Line(details, DETAIL_SIZE, "", 90))
+        plans = [self._plan(part) for part in parts]
+        self._make_room(sum(plan.height for plan in plans))
+        for part, plan in zip(parts, plans, strict=True):
+            self._draw(part, plan)
+        self.y += ENTRY_SPACE
+
+    def _draw_line(self, line: _Line) -> None:
+        self._draw(line, self._plan(line))
+
+    def _plan(self, line: _Line) -> _Plan:
+        """How a piece of text is drawn in a column: directly, as one shaped cell, or wrapped."""
+        pdf = self.pdf
+        shaped = needs_shaping(line.text)
+        if not shaped:
+            # FPDF.get_string_width costs ten times this: it parses styles and directions.
+            face = pdf.fonts[FAMILY + line.style]
+            width = face.get_text_width(line.text, line.size, None)[1] / pdf.k
+            if width <= self.column_width - 2:
+                return _Plan("text", 1, line.height, width)
+        pdf.set_font(FAMILY, line.style, line.size)
+        pdf.set_text_shaping(shaped)
+        try:
+            width = pdf.get_string_width(line.text)
+            if width <= self.column_width - 2:
+                return _Plan("cell" if shaped else "text", 1, line.height, width)
+            wrapped = pdf.multi_cell(
+                self.column_width, line.height, line.text, dry_run=True, output="LINES"
+            )
+            return _Plan("wrap", max(1, len(wrapped)), line.height, width)
+        finally:
+            pdf.set_text_shaping(False)
+
+    def _draw(self, line: _Line, plan: _Plan) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, line.style, line.size)
+        pdf.set_text_color(line.grey)
+        x = self._column_x()
+        if plan.how == "text":
+            start = x + self.column_width - plan.width - 1 if self.align == "R" else x + 1
+            pdf.text(start, self.y + line.height * 0.75, line.text)
+        else:
+            pdf.set_text_shaping(needs_shaping(line.text))
+            pdf.set_xy(x, self.y)
+            if plan.how == "cell":
+                pdf.cell(self.column_width, line.height, line.text, align=self.align)
+            else:
+                pdf.multi_cell(self.column_width, line.height, line.text, align=self.align)
+            pdf.set_text_shaping(False)
+        self.y += plan.height
+
+    def _column_x(self) -> float:
+        # Right-to-left readers read the right-hand column first.
+        column = COLUMNS - 1 - self.column if self.align == "R" else self.column
+        return self.pdf.l_margin + column * (self.column_width + GAP)
+
+    def _make_room(self, height: float) -> None:
+        if self.y + height <= self.bottom:
+            return
+        if self.column + 1 < COLUMNS:
+            self.column += 1
+            self.y = self.top
+        else:
+            self._next_page()
+
+    def _next_page(self) -> None:
+        self.pdf.add_page()
+        self.column = 0
+        self.top = self.y = self.pdf.t_margin

@@ -1,0 +1,65 @@
+"""The delivery letter: every listed endorser of a campaign, organizations first, for the HTML
+page (streamed batch by batch) and the PDF (built off the event loop).
+
+Only what the public lists read goes in: `EndorserService.every` returns listed rows and their
+public copy, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from anyio import to_thread
+
+from signon.letterpdf import LetterFont, LetterPdf, LetterTexts, find_font
+from signon.services.endorsers import Endorser, EndorserService
+
+SECTIONS = ("organization", "individual")
+BATCH_SIZE = 1000
+
+
+class LetterService:
+    def __init__(self, endorsers: EndorserService, font: Path | None) -> None:
+        self.endorsers = endorsers
+        self.font_setting = font
+        # One PDF is built at a time per process: a build is seconds of CPU, and the address is
+        # public. Requests that waited for a build of the same letter get its result.
+        self._building = asyncio.Lock()
+        self._last: tuple[tuple[object, ...], float, bytes] | None = None
+
+    def section(self, campaign_id: int, signer_type: str) -> AsyncIterator[list[Endorser]]:
+        return self.endorsers.every(campaign_id, signer_type, BATCH_SIZE)
+
+    def font(self) -> LetterFont:
+        """Raises FontUnavailable when no font can be used (before any work is done)."""
+        return find_font(self.font_setting)
+
+    async def pdf(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
+        key = (campaign_id, paper, texts)
+        asked = time.monotonic()
+        async with self._building:
+            # A build that started after this request arrived saw everything it would see.
+            if self._last is not None and self._last[0] == key and self._last[1] >= asked:
+                return self._last[2]
+            started = time.monotonic()
+            data = await self._build(campaign_id, paper, texts)
+            self._last = (key, started, data)
+            return data
+
+    async def _build(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
+        font = self.font()
+        document = await to_thread.run_sync(LetterPdf, font, paper, texts)
+        await to_thread.run_sync(document.begin)
+        headings = {"organization": texts.organizations, "individual": texts.individuals}
+        for signer_type in SECTIONS:
+            await to_thread.run_sync(document.section, headings[signer_type])
+            listed = 0
+            async for batch in self.section(campaign_id, signer_type):
+                listed += len(batch)
+                await to_thread.run_sync(document.add, batch)
+            if not listed:
+                await to_thread.run_sync(document.note, texts.nobody_listed)
+        return await to_thread.run_sync(document.finish)
