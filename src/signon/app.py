@@ -27,6 +27,7 @@ from signon.web.errors import NO_CSRF, exception_handlers
 from signon.web.languages import configure_templates
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
+from signon.web.qrcodes import QrCodeController
 from signon.web.security import SecurityHeaders
 from signon.web.stencil import RenderCache
 from signon.worker import run_worker
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> Litestar:
 
     handlers: list = [
         PublicController,
+        QrCodeController,
         ManageController,
         ApiController,
         campaign_counts,
