@@ -28,6 +28,7 @@ from signon.web.languages import configure_templates
 from signon.web.letter import LetterController
 from signon.web.manage import ManageController
 from signon.web.public import PublicController
+from signon.web.qrcodes import QrCodeController
 from signon.web.security import SecurityHeaders
 from signon.web.stencil import RenderCache
 from signon.worker import run_worker
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> Litestar:
     handlers: list = [
         PublicController,
         LetterController,
+        QrCodeController,
         ManageController,
         ApiController,
         campaign_counts,

@@ -191,6 +191,9 @@ def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime
 )
 @click.option("--kind", type=click.Choice(KINDS), default="petition", show_default=True)
 @click.option("--goal", type=click.IntRange(min=1))
+@click.option(
+    "--goal-step-up", is_flag=True, help="Once reached, the goal steps up (200, 500, 1000, ...)."
+)
 @click.option("--deadline", callback=_parse_deadline, help="ISO 8601 with a time zone.")
 @click.option("--ask-location", is_flag=True, help="Ask signers for city and country.")
 @click.option("--ask-comment", is_flag=True, help="Ask signers for a comment.")
@@ -206,6 +209,7 @@ def campaign_create(
     statement_file: IO[str],
     kind: str,
     goal: int | None,
+    goal_step_up: bool,
     deadline: datetime | None,
     ask_location: bool,
     ask_comment: bool,
@@ -222,6 +226,7 @@ def campaign_create(
         kind=kind,
         status="draft" if draft else "open",
         goal=goal,
+        goal_step_up=goal_step_up,
         deadline=deadline,
         ask_location=ask_location,
         ask_comment=ask_comment,

@@ -13,7 +13,14 @@ from litestar.testing import TestClient
 from signon.cli import main
 from signon.settings import Settings
 from tests.conftest import TEST_SECRET
-from tests.support import SmtpSink, confirm_path, deliver_mail, individual_form, organization_form
+from tests.support import (
+    SmtpSink,
+    confirm_path,
+    deliver_mail,
+    individual_form,
+    organization_form,
+    run_with_runtime,
+)
 
 
 @pytest.fixture
@@ -87,6 +94,16 @@ def test_campaign_create_list_close(
     assert "This campaign is closed" in client.get("/c/free-them").text
     missing = run(cli_env, "campaign", "close", "nope")
     assert missing.exit_code != 0 and "no campaign" in missing.output
+
+
+def test_campaign_create_with_a_goal_that_steps_up(
+    cli_env: dict[str, str], tmp_path: Path, settings: Settings
+) -> None:
+    alone = create(cli_env, tmp_path, "--goal-step-up")
+    assert alone.exit_code != 0 and "needs a goal" in alone.output
+    assert create(cli_env, tmp_path, "--goal", "50", "--goal-step-up").exit_code == 0
+    campaign = run_with_runtime(settings, lambda runtime: runtime.campaigns.get("free-them"))
+    assert campaign.goal == 50 and campaign.goal_step_up
 
 
 @pytest.mark.parametrize(

@@ -130,6 +130,7 @@ def test_campaign_json_matches_the_public_contract(client: TestClient, settings:
         "title": "Free them all",
         "status": "open",
         "goal": 500,
+        "first_goal": 500,
         "deadline": None,
         "counts": {"individuals": 0, "organizations": 0, "total": 0},
     }

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from signon.db import Database
 from signon.db.models import Campaign, utcnow
 from signon.forms import FormOptions
+from signon.goals import shown_goal
 from signon.markdown import render_markdown
 from signon.services.pagecache import PageCache
 
@@ -33,6 +34,7 @@ class CampaignSpec:
     kind: str = "petition"
     status: str = "open"
     goal: int | None = None
+    goal_step_up: bool = False  # once reached, the goal shown steps up (signon.goals)
     deadline: datetime | None = None
     ask_location: bool = False
     ask_comment: bool = False
@@ -55,6 +57,8 @@ class CampaignSpec:
             found.append(f"the status must be one of {', '.join(STATUSES)}")
         if self.goal is not None and self.goal < 1:
             found.append("the goal must be a positive number")
+        if self.goal_step_up and self.goal is None:
+            found.append("a goal that steps up needs a goal to start from")
         if self.name_display not in NAME_DISPLAYS:
             found.append(f"the name display must be one of {', '.join(NAME_DISPLAYS)}")
         if self.deadline is not None and self.deadline.tzinfo is None:
@@ -78,6 +82,7 @@ class CampaignView:
     individuals: int
     organizations: int
     statement_md: str = ""
+    goal_step_up: bool = False
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
@@ -102,10 +107,16 @@ class CampaignView:
         return self.effective_status(now) == "open"
 
     @property
+    def shown_goal(self) -> int | None:
+        """The goal the public sees: the organizer's, or the milestone it stepped up to."""
+        return shown_goal(self.goal, self.total, self.goal_step_up)
+
+    @property
     def progress_percent(self) -> int | None:
-        if not self.goal:
+        goal = self.shown_goal
+        if not goal:
             return None
-        return min(100, self.total * 100 // self.goal)
+        return min(100, self.total * 100 // goal)
 
     @classmethod
     def of(cls, campaign: Campaign) -> CampaignView:
@@ -117,6 +128,7 @@ class CampaignView:
             kind=campaign.kind,
             status=campaign.status,
             goal=campaign.goal,
+            goal_step_up=campaign.goal_step_up,
             deadline=campaign.deadline,
             form_options=FormOptions(
                 ask_location=campaign.ask_location,
@@ -140,6 +152,7 @@ class CampaignView:
             kind=self.kind,
             status=self.status,
             goal=self.goal,
+            goal_step_up=self.goal_step_up,
             deadline=self.deadline,
             ask_location=self.form_options.ask_location,
             ask_comment=self.form_options.ask_comment,
@@ -158,6 +171,7 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
         "statement_html": render_markdown(spec.statement_md),
         "kind": spec.kind,
         "goal": spec.goal,
+        "goal_step_up": spec.goal_step_up,
         "deadline": spec.deadline,
         "ask_location": spec.ask_location,
         "ask_comment": spec.ask_comment,

@@ -29,7 +29,9 @@ def _count_json(campaign: CampaignView, status: str) -> tuple[bytes, str]:
         "slug": campaign.slug,
         "title": campaign.title,
         "status": status,
-        "goal": campaign.goal,
+        # The goal shown now (stepped up once reached, if the campaign says so), and as set.
+        "goal": campaign.shown_goal,
+        "first_goal": campaign.goal,
         "deadline": campaign.deadline.isoformat() if campaign.deadline else None,
         "counts": {
             "individuals": campaign.individuals,

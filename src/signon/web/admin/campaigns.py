@@ -11,6 +11,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from signon.markdown import render_markdown
+from signon.qrcodes import campaign_link
 from signon.runtime import Runtime
 from signon.services.access import ROLES, CampaignAccess
 from signon.services.accounts import Organizer
@@ -107,6 +108,7 @@ class CampaignAdminController(Controller):
     ) -> Template:
         access = await runtime.access.campaign(organizer, slug, "view")
         context: dict[str, Any] = {"organizer": organizer, "access": access}
+        context["public_link"] = campaign_link(runtime.settings.base_url, access.campaign.slug)
         if access.can("members"):
             context["members"] = await runtime.access.members(access.campaign.id)
             context["roles"] = ROLES

@@ -15,6 +15,7 @@ class CampaignForm:
     statement_md: str = ""
     kind: str = "petition"
     goal: str = ""
+    goal_step_up: str = ""
     deadline: str = ""
     ask_location: str = ""
     ask_comment: str = ""
@@ -33,6 +34,7 @@ class CampaignForm:
             statement_md=spec.statement_md,
             kind=spec.kind,
             goal=str(spec.goal or ""),
+            goal_step_up="on" if spec.goal_step_up else "",
             deadline=spec.deadline.strftime("%Y-%m-%dT%H:%M") if spec.deadline else "",
             ask_location="on" if spec.ask_location else "",
             ask_comment="on" if spec.ask_comment else "",
@@ -62,6 +64,8 @@ def parse_campaign_form(
                 raise ValueError
         except ValueError:
             errors["goal"] = "The goal is a whole number above zero, or empty."
+    if form.goal_step_up and not form.goal.strip():
+        errors["goal_step_up"] = "Set a goal above to step up from, or leave this unticked."
     deadline = None
     if form.deadline.strip():
         try:
@@ -87,6 +91,7 @@ def parse_campaign_form(
         kind=form.kind,
         status=status,
         goal=goal,
+        goal_step_up=bool(form.goal_step_up),
         deadline=deadline,
         ask_location=bool(form.ask_location),
         ask_comment=bool(form.ask_comment),
