@@ -28,6 +28,7 @@ from sqlalchemy.types import NullType
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import ExportRecord, Signature, utcnow
+from signon.i18n import gettext
 from signon.services.records import PERSONAL
 
 COLUMNS = (
@@ -74,9 +75,9 @@ class ExportFilters:
     def problems(self) -> list[str]:
         found = []
         if self.signer_type not in (None, *SIGNER_TYPES):
-            found.append("unknown signer type")
+            found.append(gettext("unknown signer type"))
         if self.status not in STATUS_FILTERS:
-            found.append("unknown status")
+            found.append(gettext("unknown status"))
         return found
 
     def describe(self) -> str:

@@ -73,6 +73,12 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    """The form of a message for `n` things (languages have one to six forms)."""
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    return text % variables if variables else text
+
+
 def lazy(message: str) -> str:
     """Marks text for extraction where it is defined; translate it with `gettext` when used."""
     return message

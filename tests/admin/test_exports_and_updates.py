@@ -96,7 +96,7 @@ def test_export_streams_filters_neutralises_and_is_audited(
     assert app_client.get("/admin/campaigns/alpha/export.csv?from=yesterday").status_code == 400
 
     overview = app_client.get("/admin/campaigns/alpha").text
-    assert "Export log" in overview and f"<td>{ROWS}</td>" in overview
+    assert "Export log" in overview and f"<td>{ROWS:,}</td>" in overview
     assert "<td>owner@example.org</td>" in overview, "who exported"
     assert "&#34;signer_type&#34;: &#34;organization&#34;" in overview
 
@@ -143,7 +143,7 @@ def test_updates_reach_opted_in_signers_only_with_a_working_unsubscribe(
     test = post(app_client, "/admin/campaigns/alpha/updates", {**form, "action": "test"})
     assert "test copy" in test.text
     sent = post(app_client, "/admin/campaigns/alpha/updates", {**form, "action": "send"})
-    assert "Queued for 1 signers" in sent.text
+    assert "Queued for 1 signer who asked for updates" in sent.text
     before = len(smtp_server.messages)
     deliver_mail(settings, now=utcnow() + timedelta(hours=1))
     new = smtp_server.messages[before:]

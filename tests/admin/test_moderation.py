@@ -101,7 +101,7 @@ def test_organizations_wait_for_approval_and_actions_follow_the_rules(
     assert public(app_client)[1] == {"Friends of the River e.V."}
 
     overview = app_client.get("/admin/campaigns/alpha").text
-    for action in ("approve", "reject", "hide", "correct_name"):
+    for action in ("approved", "rejected", "hidden", "name corrected"):
         assert f"{action} on #" in overview
     [check] = run_with_runtime(settings, lambda runtime: recount(runtime.db, "alpha"))
     assert not check.changed

@@ -84,7 +84,7 @@ def test_organizer_journey(
     page.get_by_label("Subject").fill("Hearing on Monday")
     page.get_by_label("Message (Markdown; sent as plain text)").fill("Come to the court at 9.")
     page.get_by_role("button", name="Send to signers").click()
-    assert page.get_by_text("Queued for 1 signers").is_visible()
+    assert page.get_by_text("Queued for 1 signer who asked for updates").is_visible()
     shot(page, "4-update")
     update = wait_for(smtp_server, "joan@tenants.example.org", count=2)
     assert str(update["Subject"]) == "Hearing on Monday"

@@ -21,6 +21,7 @@ from signon.addresses import InvalidEmail, normalise_email
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import AdminSession, User, utcnow
+from signon.i18n import format_number, gettext
 
 MIN_PASSWORD_LENGTH = 12
 USER_EMAIL = "users.email"
@@ -67,13 +68,20 @@ class AccountService:
 
     def _check_password(self, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+            raise AccountError(
+                gettext(
+                    "A password needs at least %(count)s characters.",
+                    count=format_number(MIN_PASSWORD_LENGTH),
+                )
+            )
 
     async def create_user(self, email: str, password: str, *, is_admin: bool = False) -> int:
         try:
             address = normalise_email(email)
         except InvalidEmail as error:
-            raise AccountError(f"This is not an email address: {error}") from error
+            raise AccountError(
+                gettext("This does not look like an email address: %(reason)s", reason=error)
+            ) from error
         self._check_password(password)
         user = User(
             email_key=self.keyring.email_key(address),
@@ -87,7 +95,9 @@ class AccountService:
             async with self.db.write() as session:
                 session.add(user)
         except IntegrityError as error:
-            raise AccountError("An account with this email address exists already.") from error
+            raise AccountError(
+                gettext("An account with this email address exists already.")
+            ) from error
         return user.id
 
     async def find_user_id(self, email: str) -> int | None:
@@ -181,7 +191,7 @@ class AccountService:
         try:
             self.hasher.verify(password_hash or self._dummy_hash, current)
         except (VerificationError, InvalidHashError) as error:
-            raise AccountError("The current password is not right.") from error
+            raise AccountError(gettext("The current password is not right.")) from error
         self._check_password(new)
         async with self.db.write() as session:
             await session.execute(

@@ -13,6 +13,7 @@ from signon.db import Database
 from signon.db.models import Campaign, utcnow
 from signon.forms import FormOptions
 from signon.goals import shown_goal
+from signon.i18n import gettext
 from signon.markdown import render_markdown
 from signon.services.pagecache import PageCache
 
@@ -24,6 +25,14 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 class CampaignError(ValueError):
     """A campaign cannot be created or changed as asked; the message says why."""
+
+
+def _status_problem() -> str:
+    return gettext("the status must be one of %(choices)s", choices=", ".join(STATUSES))
+
+
+def _missing(slug: str) -> str:
+    return gettext("there is no campaign with the slug %(slug)s", slug=repr(slug))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +55,27 @@ class CampaignSpec:
     def problems(self) -> list[str]:
         found = []
         if not SLUG_PATTERN.match(self.slug):
-            found.append("the slug must be 1-80 lower-case letters, digits and dashes")
+            found.append(gettext("the slug must be 1-80 lower-case letters, digits and dashes"))
         if not self.title.strip() or len(self.title) > 200:
-            found.append("the title must be 1-200 characters")
+            found.append(gettext("the title must be 1-200 characters"))
         if not self.statement_md.strip():
-            found.append("the statement must not be empty")
+            found.append(gettext("the statement must not be empty"))
         if self.kind not in KINDS:
-            found.append(f"the kind must be one of {', '.join(KINDS)}")
+            found.append(gettext("the kind must be one of %(choices)s", choices=", ".join(KINDS)))
         if self.status not in STATUSES:
-            found.append(f"the status must be one of {', '.join(STATUSES)}")
+            found.append(_status_problem())
         if self.goal is not None and self.goal < 1:
-            found.append("the goal must be a positive number")
+            found.append(gettext("the goal must be a positive number"))
         if self.goal_step_up and self.goal is None:
-            found.append("a goal that steps up needs a goal to start from")
+            found.append(gettext("a goal that steps up needs a goal to start from"))
         if self.name_display not in NAME_DISPLAYS:
-            found.append(f"the name display must be one of {', '.join(NAME_DISPLAYS)}")
+            found.append(
+                gettext(
+                    "the name display must be one of %(choices)s", choices=", ".join(NAME_DISPLAYS)
+                )
+            )
         if self.deadline is not None and self.deadline.tzinfo is None:
-            found.append("the deadline must carry a time zone")
+            found.append(gettext("the deadline must carry a time zone"))
         return found
 
 
@@ -202,7 +215,9 @@ class CampaignService:
             async with self.db.write() as session:
                 session.add(campaign)
         except IntegrityError as error:
-            raise CampaignError(f"a campaign with the slug {spec.slug!r} already exists") from error
+            raise CampaignError(
+                gettext("a campaign with the slug %(slug)s already exists", slug=repr(spec.slug))
+            ) from error
         return CampaignView.of(campaign)
 
     async def update(self, slug: str, spec: CampaignSpec) -> CampaignView:
@@ -217,7 +232,7 @@ class CampaignService:
                 .returning(Campaign)
             )
             if campaign is None:
-                raise CampaignError(f"there is no campaign with the slug {slug!r}")
+                raise CampaignError(_missing(slug))
             return CampaignView.of(campaign)
 
     async def get(self, slug: str) -> CampaignView | None:
@@ -241,7 +256,7 @@ class CampaignService:
 
     async def set_status(self, slug: str, status: str) -> CampaignView:
         if status not in STATUSES:
-            raise CampaignError(f"the status must be one of {', '.join(STATUSES)}")
+            raise CampaignError(_status_problem())
         async with self.db.write() as session:
             campaign = await session.scalar(
                 update(Campaign)
@@ -257,5 +272,5 @@ class CampaignService:
                 .returning(Campaign)
             )
             if campaign is None:
-                raise CampaignError(f"there is no campaign with the slug {slug!r}")
+                raise CampaignError(_missing(slug))
             return CampaignView.of(campaign)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from signon import i18n
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
@@ -123,9 +124,12 @@ class ConfirmBatch:
         )
         messages = []
         for sealed in addresses:
+            # In English, not in the language of whoever confirmed: no organizer's own choice
+            # of language is stored (it lives in their browser's cookie).
             mail = self.composer.compose(
                 "organization_waiting",
                 self.keyring.decrypt(sealed, crypto_context(User, "email")).decode(),
+                i18n.DEFAULT,
                 campaign_title=row.title,
                 organization=organization,
                 queue_url=f"{self.composer.base_url}/admin/campaigns/{row.slug}/moderation",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Campaign, ModerationEvent, Signature, utcnow
+from signon.i18n import gettext
 from signon.services.records import PersonalData, apply_visibility, counts, move_counter
 
 ACTIONS = {"approve": "approved", "reject": "rejected", "hide": "hidden", "unhide": "approved"}
@@ -152,7 +153,7 @@ class ModerationService:
     async def act(self, campaign_id: int, signature_id: int, action: str, user_id: int) -> None:
         """Approve, reject, hide or unhide one signature of this campaign."""
         if action not in ACTIONS:
-            raise ModerationError(f"unknown action {action!r}")
+            raise ModerationError(gettext("Unknown action."))
         async with self.db.write() as session:
             signature, name_display = await self._locked(session, campaign_id, signature_id)
             before = counts(signature.status, signature.moderation)
@@ -172,12 +173,12 @@ class ModerationService:
         """Fix a typo in the displayed name (a person's name, or an organization's)."""
         new_name = " ".join(new_name.split())
         if not new_name or len(new_name) > 160:
-            raise ModerationError("A name needs 1 to 160 characters.")
+            raise ModerationError(gettext("A name needs 1 to 160 characters."))
         async with self.db.write() as session:
             signature, name_display = await self._locked(session, campaign_id, signature_id)
             personal = PersonalData.open(self.keyring, signature.personal)
             if personal is None:
-                raise ModerationError("This signature's details were erased.")
+                raise ModerationError(gettext("This signature's details were erased."))
             field = "organization" if signature.signer_type == "organization" else "name"
             personal = replace(personal, **{field: new_name})
             signature.personal = personal.seal(self.keyring)
@@ -197,7 +198,7 @@ class ModerationService:
             )
         ).first()
         if row is None:
-            raise ModerationError("No such signature in this campaign.")
+            raise ModerationError(gettext("No such signature in this campaign."))
         return row[0], row[1]
 
     async def history(self, campaign_id: int, limit: int = 100) -> list[ModerationEvent]:

@@ -13,6 +13,7 @@ from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Campaign, CampaignUpdate, Signature, utcnow
+from signon.i18n import format_number, gettext
 from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
 from signon.services.outbox import enqueue
@@ -30,11 +31,13 @@ class UpdateDraft:
     def problems(self) -> dict[str, str]:
         found = {}
         if not self.subject.strip() or len(self.subject) > 200 or "\n" in self.subject:
-            found["subject"] = "A subject of 1 to 200 characters, on one line."
+            found["subject"] = gettext("A subject of 1 to 200 characters, on one line.")
         if not self.body_md.strip():
-            found["body_md"] = "The message cannot be empty."
+            found["body_md"] = gettext("The message cannot be empty.")
         elif len(self.body_md) > 20_000:
-            found["body_md"] = "The message is limited to 20,000 characters."
+            found["body_md"] = gettext(
+                "The message is limited to %(limit)s characters.", limit=format_number(20_000)
+            )
         return found
 
 

@@ -11,8 +11,10 @@ from litestar.exceptions import HTTPException
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
+from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.accounts import AccountError, Organizer
+from signon.web.languages import choose_admin_language
 
 SESSION_COOKIE = "signon_session"
 LOGIN_ATTEMPTS_PER_ACCOUNT = 5
@@ -69,6 +71,7 @@ def _secure(runtime: Runtime) -> bool:
 
 class AuthController(Controller):
     path = "/admin"
+    before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
 
     @get("/login", name="admin_login")
     async def login_page(self) -> Template:
@@ -87,13 +90,13 @@ class AuthController(Controller):
             "login-address", address, LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW_SECONDS
         )
         if not allowed:
-            error = "Too many attempts. Please wait 15 minutes and try again."
+            error = gettext("Too many attempts. Please wait 15 minutes and try again.")
             context = {"email": data.email, "error": error}
             return Template("admin/login.html", context=context, status_code=429)
         token = await runtime.accounts.log_in(data.email, data.password[:1000])
         if token is None:
             # The same words whether the account exists or not.
-            context = {"email": data.email, "error": "Wrong email address or password."}
+            context = {"email": data.email, "error": gettext("Wrong email address or password.")}
             return Template("admin/login.html", context=context, status_code=401)
         response = Redirect(request.app.route_reverse("admin_dashboard"), status_code=303)
         response.cookies.append(session_cookie(token, secure=_secure(runtime)))
@@ -124,7 +127,7 @@ class AuthController(Controller):
     ) -> Template:
         context: dict[str, object] = {"organizer": organizer, "error": None, "done": False}
         if data.new != data.repeat:
-            context["error"] = "The two new passwords differ."
+            context["error"] = gettext("The two new passwords differ.")
         else:
             try:
                 await runtime.accounts.change_password(organizer, data.current, data.new)

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from signon.i18n import gettext
 from signon.markdown import render_markdown
 from signon.qrcodes import campaign_link
 from signon.runtime import Runtime
@@ -17,6 +18,7 @@ from signon.services.access import ROLES, CampaignAccess
 from signon.services.accounts import Organizer
 from signon.services.campaigns import CampaignError
 from signon.web.admin.forms import CampaignForm, parse_campaign_form
+from signon.web.languages import choose_admin_language
 
 TRANSITIONS = {
     "publish": ("draft", "open"),
@@ -67,6 +69,7 @@ def _form_page(
 
 class CampaignAdminController(Controller):
     path = "/admin"
+    before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
 
     @get("/", name="admin_dashboard")
     async def dashboard(
@@ -177,9 +180,9 @@ class CampaignAdminController(Controller):
         access = await runtime.access.campaign(organizer, slug, "members")
         user_id = await runtime.accounts.find_user_id(data.email)
         problem = (
-            "Choose a role."
+            gettext("Choose a role.")
             if data.role not in ROLES
-            else "No organizer account has this address (a site admin creates accounts)."
+            else gettext("No organizer account has this address (a site admin creates accounts).")
             if user_id is None
             else None
         )

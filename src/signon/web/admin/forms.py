@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
-from signon.services.campaigns import KINDS, NAME_DISPLAYS, CampaignSpec, CampaignView
+from signon.i18n import format_number, gettext
+from signon.services.campaigns import KINDS, NAME_DISPLAYS, SLUG_PATTERN, CampaignSpec, CampaignView
 
 
 @dataclass
@@ -63,9 +64,11 @@ def parse_campaign_form(
             if goal < 1:
                 raise ValueError
         except ValueError:
-            errors["goal"] = "The goal is a whole number above zero, or empty."
+            errors["goal"] = gettext("The goal is a whole number above zero, or empty.")
     if form.goal_step_up and not form.goal.strip():
-        errors["goal_step_up"] = "Set a goal above to step up from, or leave this unticked."
+        errors["goal_step_up"] = gettext(
+            "Set a goal above to step up from, or leave this unticked."
+        )
     deadline = None
     if form.deadline.strip():
         try:
@@ -73,17 +76,19 @@ def parse_campaign_form(
             if deadline.tzinfo is None:
                 deadline = deadline.replace(tzinfo=UTC)  # the form's time is UTC, as labelled
         except ValueError:
-            errors["deadline"] = "Use a date and time such as 2026-12-31T23:59."
+            errors["deadline"] = gettext("Use a date and time such as 2026-12-31T23:59.")
     if form.kind not in KINDS:
-        errors["kind"] = "Choose petition or letter."
+        errors["kind"] = gettext("Choose petition or letter.")
     if form.name_display not in NAME_DISPLAYS:
-        errors["name_display"] = "Choose how names are shown."
+        errors["name_display"] = gettext("Choose how names are shown.")
     if not form.title.strip() or len(form.title) > 200:
-        errors["title"] = "A title of 1 to 200 characters."
+        errors["title"] = gettext("A title of 1 to 200 characters.")
     if not form.statement_md.strip():
-        errors["statement_md"] = "The statement cannot be empty."
+        errors["statement_md"] = gettext("The statement cannot be empty.")
     elif len(form.statement_md) > 50_000:
-        errors["statement_md"] = "The statement is limited to 50,000 characters."
+        errors["statement_md"] = gettext(
+            "The statement is limited to %(limit)s characters.", limit=format_number(50_000)
+        )
     spec = CampaignSpec(
         slug=form.slug.strip().lower(),
         title=form.title.strip(),
@@ -101,8 +106,10 @@ def parse_campaign_form(
         moderate_individuals=bool(form.moderate_individuals),
     )
     if not errors and (problems := spec.problems()):
-        if any("slug" in p for p in problems):
-            errors["slug"] = "1 to 80 lower-case letters, digits and dashes; it is the address."
+        if not SLUG_PATTERN.match(spec.slug):
+            errors["slug"] = gettext(
+                "1 to 80 lower-case letters, digits and dashes; it is the address."
+            )
         else:
             errors["form"] = "; ".join(problems)
     return (None if errors else spec), errors

@@ -12,10 +12,12 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
 from signon.exports import STATUS_FILTERS, ExportFilters
+from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.accounts import Organizer
 from signon.services.moderation import ACTIONS, FILTERS, ModerationError
 from signon.web.errors import BadRequest
+from signon.web.languages import choose_admin_language
 
 
 @dataclass
@@ -25,13 +27,13 @@ class ModerationForm:
     view: str = "waiting"
 
 
-def _date(value: str | None, field: str) -> datetime | None:
+def _date(value: str | None, problem: str) -> datetime | None:
     if not value:
         return None
     try:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError as error:
-        raise BadRequest(f"The {field} date must look like 2026-12-31.") from error
+        raise BadRequest(problem) from error
 
 
 def _csv(chunks, filename: str) -> Stream:  # type: ignore[no-untyped-def]
@@ -47,6 +49,7 @@ def _csv(chunks, filename: str) -> Stream:  # type: ignore[no-untyped-def]
 
 class ModerationController(Controller):
     path = "/admin/campaigns/{slug:str}"
+    before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
 
     @get("/moderation", name="admin_moderation")
     async def queue(
@@ -58,7 +61,7 @@ class ModerationController(Controller):
     ) -> Template:
         access = await runtime.access.campaign(organizer, slug, "view")
         if view not in FILTERS:
-            raise BadRequest("Unknown list.")
+            raise BadRequest(gettext("Unknown list."))
         items = await runtime.moderation.queue(access.campaign.id, view)
         context = {
             "organizer": organizer,
@@ -67,6 +70,7 @@ class ModerationController(Controller):
             "view": view,
             "filters": FILTERS,
             "can_moderate": access.can("moderate"),
+            "switcher_keeps": ("view",),
         }
         return Template("admin/moderation.html", context=context)
 
@@ -91,7 +95,7 @@ class ModerationController(Controller):
                     access.campaign.id, signature_id, data.action, organizer.user_id
                 )
             else:
-                raise BadRequest("Unknown action.")
+                raise BadRequest(gettext("Unknown action."))
         except ModerationError as error:
             raise BadRequest(str(error)) from error
         view = data.view if data.view in FILTERS else "waiting"
@@ -111,11 +115,11 @@ class ModerationController(Controller):
         updates: Annotated[str, QueryParameter(name="updates")] = "",
     ) -> Stream:
         access = await runtime.access.campaign(organizer, slug, "export")
-        until = _date(date_to, "end")
+        until = _date(date_to, gettext("The end date must look like 2026-12-31."))
         filters = ExportFilters(
             signer_type=signer_type or None,
             status=status,
-            confirmed_from=_date(date_from, "start"),
+            confirmed_from=_date(date_from, gettext("The start date must look like 2026-12-31.")),
             confirmed_until=until + timedelta(days=1) if until else None,  # the whole last day
             updates_only=bool(updates),
         )

@@ -9,10 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
+from signon.i18n import format_number, gettext, ngettext
 from signon.markdown import render_markdown
 from signon.runtime import Runtime
 from signon.services.accounts import Organizer
 from signon.services.updates import UpdateDraft, pacing_minutes
+from signon.web.languages import choose_admin_language
 
 
 @dataclass
@@ -24,6 +26,7 @@ class UpdateForm:
 
 class UpdatesController(Controller):
     path = "/admin/campaigns/{slug:str}/updates"
+    before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
 
     @get("/", name="admin_updates")
     async def page(
@@ -65,14 +68,25 @@ class UpdatesController(Controller):
             if data.action == "send":
                 count = await runtime.updates.send(access.campaign, draft, organizer.user_id)
                 minutes = pacing_minutes(count, runtime.settings.updates_per_minute)
-                context["notice"] = (
-                    f"Queued for {count} signers who asked for updates; "
-                    f"sending takes about {minutes} minutes."
+                queued = ngettext(
+                    "Queued for %(count)s signer who asked for updates.",
+                    "Queued for %(count)s signers who asked for updates.",
+                    count,
+                    count=format_number(count),
                 )
+                pacing = ngettext(
+                    "Sending takes about %(minutes)s minute.",
+                    "Sending takes about %(minutes)s minutes.",
+                    minutes,
+                    minutes=format_number(minutes),
+                )
+                context["notice"] = f"{queued} {pacing}"
                 context["values"] = {"subject": "", "body_md": ""}
             elif data.action == "test":
                 await runtime.updates.send_test(access.campaign, draft, organizer.email)
-                context["notice"] = f"A test copy is on its way to {organizer.email}."
+                context["notice"] = gettext(
+                    "A test copy is on its way to %(address)s.", address=organizer.email
+                )
                 context["preview"] = render_markdown(draft.body_md)
             else:
                 context["preview"] = render_markdown(draft.body_md)

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from signon.runtime import Runtime
 from signon.services.access import Forbidden
 from signon.services.accounts import AccountError, Organizer, generate_password
+from signon.web.languages import choose_admin_language
 
 
 @dataclass
@@ -29,6 +30,7 @@ def _admin_only(organizer: Organizer) -> None:
 
 class UsersController(Controller):
     path = "/admin/users"
+    before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
 
     @get("/", name="admin_users")
     async def list_users(
