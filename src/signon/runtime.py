@@ -16,6 +16,7 @@ from signon.mail import transport_for
 from signon.services.access import AccessService
 from signon.services.accounts import AccountService
 from signon.services.campaigns import CampaignService
+from signon.services.campaigntexts import CampaignTextService
 from signon.services.endorsers import EndorserService
 from signon.services.moderation import ModerationService
 from signon.services.outbox import OutboxWorker
@@ -35,6 +36,7 @@ class Runtime:
     db: Database
     keyring: Keyring
     campaigns: CampaignService
+    texts: CampaignTextService
     signatures: SignatureService
     selfservice: SelfService
     endorsers: EndorserService
@@ -79,6 +81,7 @@ class Runtime:
             db=db,
             keyring=keyring,
             campaigns=CampaignService(db, page_cache),
+            texts=CampaignTextService(db, page_cache),
             signatures=signatures,
             selfservice=SelfService(db, keyring, manage_tokens),
             endorsers=EndorserService(db, page_cache),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
-from signon.db.models import Campaign, utcnow
+from signon.db.models import Campaign, CampaignText, utcnow
 from signon.forms import FormOptions
+from signon.i18n import LANGUAGES, native_name
 from signon.markdown import render_markdown
+from signon.services.campaigntexts import MAX_TEXT, Texts, first_thank_you, thank_you_columns
 from signon.services.pagecache import PageCache
 
 KINDS = ("petition", "letter")
@@ -23,6 +26,10 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 class CampaignError(ValueError):
     """A campaign cannot be created or changed as asked; the message says why."""
+
+
+class LanguageTaken(CampaignError):
+    """The campaign's language cannot become one it already has a translation into."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,8 @@ class CampaignSpec:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    language: str = "en"
+    thank_you_md: str = ""
 
     def problems(self) -> list[str]:
         found = []
@@ -59,6 +68,10 @@ class CampaignSpec:
             found.append(f"the name display must be one of {', '.join(NAME_DISPLAYS)}")
         if self.deadline is not None and self.deadline.tzinfo is None:
             found.append("the deadline must carry a time zone")
+        if self.language not in LANGUAGES:
+            found.append(f"the language must be one of {', '.join(LANGUAGES)}")
+        if len(self.thank_you_md) > MAX_TEXT:
+            found.append("the thank-you text is limited to 50,000 characters")
         return found
 
 
@@ -81,6 +94,41 @@ class CampaignView:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    language: str = "en"
+    thank_you_md: str | None = None
+    thank_you_html: str | None = None
+    # The texts in other languages, by language (loaded with the campaign, in one query).
+    translations: tuple[Texts, ...] = ()
+
+    @property
+    def own_texts(self) -> Texts:
+        return Texts(
+            language=self.language,
+            title=self.title,
+            statement_md=self.statement_md,
+            statement_html=self.statement_html,
+            thank_you_md=self.thank_you_md,
+            thank_you_html=self.thank_you_html,
+        )
+
+    def texts(self, language: str) -> Texts:
+        """The texts a reader of `language` sees: its translation, else the campaign's own."""
+        for texts in self.translations:
+            if texts.language == language:
+                return texts
+        return self.own_texts
+
+    def thank_you(self, language: str) -> tuple[str, str] | None:
+        """(html, its language) shown after confirming."""
+        texts = self.texts(language)
+        return first_thank_you(
+            (texts.thank_you_html, texts.language), (self.thank_you_html, self.language)
+        )
+
+    def free_languages(self) -> list[tuple[str, str]]:
+        """(code, name) of each language a translation could still be added in."""
+        used = {self.language} | {t.language for t in self.translations}
+        return [(code, native_name(code)) for code in LANGUAGES if code not in used]
 
     def needs_review(self, signer_type: str) -> bool:
         """Whether a new signature of this type waits for an organizer before it counts."""
@@ -108,7 +156,7 @@ class CampaignView:
         return min(100, self.total * 100 // self.goal)
 
     @classmethod
-    def of(cls, campaign: Campaign) -> CampaignView:
+    def of(cls, campaign: Campaign, translations: Iterable[CampaignText] = ()) -> CampaignView:
         return cls(
             id=campaign.id,
             slug=campaign.slug,
@@ -129,6 +177,12 @@ class CampaignView:
             name_display=campaign.name_display,
             moderate_organizations=campaign.moderate_organizations,
             moderate_individuals=campaign.moderate_individuals,
+            language=campaign.language,
+            thank_you_md=campaign.thank_you_md,
+            thank_you_html=campaign.thank_you_html,
+            translations=tuple(
+                Texts.of(row) for row in sorted(translations, key=lambda row: row.language)
+            ),
         )
 
     def spec(self) -> CampaignSpec:
@@ -147,6 +201,8 @@ class CampaignView:
             name_display=self.name_display,
             moderate_organizations=self.moderate_organizations,
             moderate_individuals=self.moderate_individuals,
+            language=self.language,
+            thank_you_md=self.thank_you_md or "",
         )
 
 
@@ -165,6 +221,8 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
         "name_display": spec.name_display,
         "moderate_organizations": spec.moderate_organizations,
         "moderate_individuals": spec.moderate_individuals,
+        "language": spec.language,
+        **thank_you_columns(spec.thank_you_md),
     }
 
 
@@ -204,12 +262,30 @@ class CampaignService:
             )
             if campaign is None:
                 raise CampaignError(f"there is no campaign with the slug {slug!r}")
-            return CampaignView.of(campaign)
+            translations = list(await session.scalars(translations_of(campaign.id)))
+            if any(row.language == spec.language for row in translations):
+                # Raising rolls the whole edit back: nothing is half-saved.
+                raise LanguageTaken(
+                    f"There is a translation into {native_name(spec.language)}: "
+                    "remove it first, or choose another language."
+                )
+            view = CampaignView.of(campaign, translations)
+        self.cache.forget(("campaign", slug))
+        return view
 
     async def get(self, slug: str) -> CampaignView | None:
+        """The campaign with its translations, in one query."""
         async with self.db.read() as session:
-            campaign = await session.scalar(select(Campaign).where(Campaign.slug == slug))
-            return CampaignView.of(campaign) if campaign else None
+            rows = (
+                await session.execute(
+                    select(Campaign, CampaignText)
+                    .outerjoin(CampaignText, CampaignText.campaign_id == Campaign.id)
+                    .where(Campaign.slug == slug)
+                )
+            ).all()
+        if not rows:
+            return None
+        return CampaignView.of(rows[0][0], [text for _, text in rows if text is not None])
 
     async def get_published(self, slug: str) -> CampaignView | None:
         """A campaign the public may see: anything but a draft (held briefly in memory)."""
@@ -244,4 +320,11 @@ class CampaignService:
             )
             if campaign is None:
                 raise CampaignError(f"there is no campaign with the slug {slug!r}")
-            return CampaignView.of(campaign)
+            view = CampaignView.of(campaign)
+        self.cache.forget(("campaign", slug))
+        return view
+
+
+def translations_of(campaign_id: int) -> Select[tuple[CampaignText]]:
+    """The query for a campaign's translations."""
+    return select(CampaignText).where(CampaignText.campaign_id == campaign_id)
