@@ -19,6 +19,7 @@ from signon.settings import Settings
 from signon.web.admin.auth import AuthController, provide_organizer
 from signon.web.admin.campaigns import CampaignAdminController
 from signon.web.admin.moderation import ModerationController
+from signon.web.admin.texts import TextsAdminController
 from signon.web.admin.updates import UpdatesController
 from signon.web.admin.users import UsersController
 from signon.web.api import ApiController, campaign_counts
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         AuthController,
         CampaignAdminController,
+        TextsAdminController,
         ModerationController,
         UpdatesController,
         UsersController,

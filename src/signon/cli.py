@@ -19,6 +19,7 @@ from signon.crypto import KeyFileError, Keyring, create_key_file
 from signon.db import Database
 from signon.db.migrate import schema_problem, upgrade
 from signon.exports import ExportService
+from signon.i18n import DEFAULT, LANGUAGES
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
 from signon.services.accounts import AccountError, AccountService, generate_password
@@ -190,6 +191,13 @@ def _parse_deadline(_ctx: object, _param: object, value: str | None) -> datetime
     help="Markdown file with the statement ('-' reads standard input).",
 )
 @click.option("--kind", type=click.Choice(KINDS), default="petition", show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT,
+    show_default=True,
+    help="The language the title and statement are written in.",
+)
 @click.option("--goal", type=click.IntRange(min=1))
 @click.option(
     "--goal-step-up", is_flag=True, help="Once reached, the goal steps up (200, 500, 1000, ...)."
@@ -208,6 +216,7 @@ def campaign_create(
     title: str,
     statement_file: IO[str],
     kind: str,
+    language: str,
     goal: int | None,
     goal_step_up: bool,
     deadline: datetime | None,
@@ -224,6 +233,7 @@ def campaign_create(
         title=title,
         statement_md=statement_file.read(),
         kind=kind,
+        language=language,
         status="draft" if draft else "open",
         goal=goal,
         goal_step_up=goal_step_up,

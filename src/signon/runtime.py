@@ -16,6 +16,7 @@ from signon.mail import transport_for
 from signon.services.access import AccessService
 from signon.services.accounts import AccountService
 from signon.services.campaigns import CampaignService
+from signon.services.campaigntexts import CampaignTextService
 from signon.services.endorsers import EndorserService
 from signon.services.letters import LetterService
 from signon.services.moderation import ModerationService
@@ -36,6 +37,7 @@ class Runtime:
     db: Database
     keyring: Keyring
     campaigns: CampaignService
+    texts: CampaignTextService
     signatures: SignatureService
     selfservice: SelfService
     endorsers: EndorserService
@@ -82,6 +84,7 @@ class Runtime:
             db=db,
             keyring=keyring,
             campaigns=CampaignService(db, page_cache),
+            texts=CampaignTextService(db, page_cache),
             signatures=signatures,
             selfservice=SelfService(db, keyring, manage_tokens),
             endorsers=endorsers,

@@ -19,7 +19,7 @@ ACTIONS = {
     "edit": (
         "POST",
         "/admin/campaigns/alpha/edit",
-        {"title": "Changed title", "statement_md": "Changed", "kind": "petition", "name_display": "full"},
+        {"title": "Changed title", "statement_md": "Changed", "kind": "petition", "name_display": "full", "language": "en"},
         {"admin", "owner", "editor"},
     ),
     "moderate": ("POST", "/admin/campaigns/alpha/signatures/{sid}", {"action": "approve"}, {"admin", "owner", "editor"}),
@@ -31,6 +31,10 @@ ACTIONS = {
     "notify": ("POST", "/admin/campaigns/alpha/notifications", {"notify": "on"}, {"admin", "owner"}),
     "accounts": ("GET", "/admin/users", None, {"admin"}),
     "create account": ("POST", "/admin/users", {"email": "new@example.org", "action": "create"}, {"admin"}),
+    "translation page": ("GET", "/admin/campaigns/alpha/texts/new", None, {"admin", "owner", "editor"}),
+    "translate": ("POST", "/admin/campaigns/alpha/texts/new", {"language": "fr", "title": "Libérez-les", "statement_md": "Justice."}, {"admin", "owner", "editor"}),
+    "edit translation": ("POST", "/admin/campaigns/alpha/texts/fr", {"title": "Libérez-les tous", "statement_md": "Justice !"}, {"admin", "owner", "editor"}),
+    "remove translation": ("POST", "/admin/campaigns/alpha/texts/fr/remove", None, {"admin", "owner", "editor"}),
     "close": ("POST", "/admin/campaigns/alpha/status", {"action": "close"}, {"admin", "owner", "editor"}),
 }  # fmt: skip
 
@@ -103,6 +107,7 @@ def test_role_against_every_action(
 
 @pytest.mark.parametrize("path", [
     "/admin/campaigns/beta", "/admin/campaigns/beta/edit", "/admin/campaigns/beta/moderation",
+    "/admin/campaigns/beta/texts/new",
     "/admin/campaigns/beta/export.csv", "/admin/campaigns/no-such-campaign",
     "/admin/campaigns/no-such-campaign/export.csv",
 ])  # fmt: skip

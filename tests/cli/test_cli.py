@@ -248,3 +248,17 @@ def test_dev_seed_adds_confirmed_signatures_that_list_count_and_export(
     assert len(exported) == 500 and all(row["email"].endswith("@example.org") for row in exported)
     assert run(cli_env, "dev", "seed", "free-them", "--count", "10").exit_code == 0, "again"
     assert client.get("/api/campaigns/free-them").json()["counts"]["total"] == 510
+
+
+def test_campaign_create_takes_the_language_of_its_texts(
+    cli_env: dict[str, str], tmp_path: Path, client: TestClient
+) -> None:
+    refused = create(cli_env, tmp_path, "--language", "klingon")
+    assert refused.exit_code == 2 and "'klingon' is not one of" in refused.output
+    assert client.get("/c/free-them").status_code == 404, "nothing was created"
+    result = create(cli_env, tmp_path, "--language", "fr")
+    assert result.exit_code == 0, result.output
+    # A German reader gets the campaign's own text, marked as French for screen readers.
+    page = client.get("/c/free-them", headers={"Accept-Language": "de"}).text
+    assert '<h1 lang="fr">Free them all</h1>' in page
+    assert "<h1>Free them all</h1>" in client.get("/c/free-them?lang=fr").text

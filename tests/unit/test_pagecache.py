@@ -77,3 +77,38 @@ async def test_a_failed_load_is_not_cached() -> None:
     with pytest.raises(RuntimeError):
         await cache.get("k", load)
     assert await cache.get("k", load) == "ok"
+
+
+async def test_a_forgotten_key_is_loaded_again_at_once() -> None:
+    clock, loads = Clock(), []
+
+    async def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    cache = PageCache(60.0, clock)
+    assert await cache.get("k", load) == 1
+    assert await cache.get("other", load) == 2
+    cache.forget("k")
+    assert await cache.get("k", load) == 3
+    assert await cache.get("other", load) == 2, "other keys stay held"
+
+
+async def test_a_load_under_way_when_its_key_is_forgotten_is_not_kept() -> None:
+    release = asyncio.Event()
+    values = iter(["before the change", "after the change"])
+
+    async def slow_load() -> str:
+        value = next(values)
+        if value == "before the change":
+            await release.wait()
+        return value
+
+    cache = PageCache(60.0, Clock())
+    early = asyncio.create_task(cache.get("k", slow_load))
+    await asyncio.sleep(0)
+    cache.forget("k")  # the data changed while the first load was reading it
+    assert await cache.get("k", slow_load) == "after the change"
+    release.set()
+    assert await early == "before the change"
+    assert await cache.get("k", slow_load) == "after the change"

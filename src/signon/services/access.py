@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from signon.db import Database
 from signon.db.models import Campaign, CampaignMember, Signature
 from signon.services.accounts import AccountService, Organizer
-from signon.services.campaigns import CampaignView
+from signon.services.campaigns import CampaignView, translations_of
 
 ROLES = ("owner", "editor", "viewer")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -75,10 +75,12 @@ class AccessService:
                     .where(Campaign.slug == slug)
                 )
             ).first()
-        if row is None:
-            raise Forbidden(slug)
-        campaign, role = row
-        access = CampaignAccess(CampaignView.of(campaign), role or "admin")
+            if row is None:
+                raise Forbidden(slug)
+            campaign, role = row
+            # The organizer's pages show and edit the translations too.
+            translations = list(await session.scalars(translations_of(campaign.id)))
+        access = CampaignAccess(CampaignView.of(campaign, translations), role or "admin")
         if role is None and not organizer.is_admin:
             raise Forbidden(slug)
         if not access.can(permission):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
-from signon.db.models import Campaign, utcnow
+from signon.db.models import Campaign, CampaignText, utcnow
 from signon.forms import FormOptions
 from signon.goals import shown_goal
-from signon.i18n import gettext
+from signon.i18n import LANGUAGES, gettext, native_name
 from signon.markdown import render_markdown
+from signon.services.campaigntexts import MAX_TEXT, Texts, first_thank_you, thank_you_columns
 from signon.services.pagecache import PageCache
 
 KINDS = ("petition", "letter")
@@ -35,6 +37,10 @@ def _missing(slug: str) -> str:
     return gettext("there is no campaign with the slug %(slug)s", slug=repr(slug))
 
 
+class LanguageTaken(CampaignError):
+    """The campaign's language cannot become one it already has a translation into."""
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignSpec:
     slug: str
@@ -51,6 +57,8 @@ class CampaignSpec:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    language: str = "en"
+    thank_you_md: str = ""
 
     def problems(self) -> list[str]:
         found = []
@@ -76,6 +84,12 @@ class CampaignSpec:
             )
         if self.deadline is not None and self.deadline.tzinfo is None:
             found.append(gettext("the deadline must carry a time zone"))
+        if self.language not in LANGUAGES:
+            found.append(
+                gettext("the language must be one of %(choices)s", choices=", ".join(LANGUAGES))
+            )
+        if len(self.thank_you_md) > MAX_TEXT:
+            found.append(gettext("the thank-you text is limited to 50,000 characters"))
         return found
 
 
@@ -99,6 +113,41 @@ class CampaignView:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    language: str = "en"
+    thank_you_md: str | None = None
+    thank_you_html: str | None = None
+    # The texts in other languages, by language (loaded with the campaign, in one query).
+    translations: tuple[Texts, ...] = ()
+
+    @property
+    def own_texts(self) -> Texts:
+        return Texts(
+            language=self.language,
+            title=self.title,
+            statement_md=self.statement_md,
+            statement_html=self.statement_html,
+            thank_you_md=self.thank_you_md,
+            thank_you_html=self.thank_you_html,
+        )
+
+    def texts(self, language: str) -> Texts:
+        """The texts a reader of `language` sees: its translation, else the campaign's own."""
+        for texts in self.translations:
+            if texts.language == language:
+                return texts
+        return self.own_texts
+
+    def thank_you(self, language: str) -> tuple[str, str] | None:
+        """(html, its language) shown after confirming."""
+        texts = self.texts(language)
+        return first_thank_you(
+            (texts.thank_you_html, texts.language), (self.thank_you_html, self.language)
+        )
+
+    def free_languages(self) -> list[tuple[str, str]]:
+        """(code, name) of each language a translation could still be added in."""
+        used = {self.language} | {t.language for t in self.translations}
+        return [(code, native_name(code)) for code in LANGUAGES if code not in used]
 
     def needs_review(self, signer_type: str) -> bool:
         """Whether a new signature of this type waits for an organizer before it counts."""
@@ -132,7 +181,7 @@ class CampaignView:
         return min(100, self.total * 100 // goal)
 
     @classmethod
-    def of(cls, campaign: Campaign) -> CampaignView:
+    def of(cls, campaign: Campaign, translations: Iterable[CampaignText] = ()) -> CampaignView:
         return cls(
             id=campaign.id,
             slug=campaign.slug,
@@ -154,6 +203,12 @@ class CampaignView:
             name_display=campaign.name_display,
             moderate_organizations=campaign.moderate_organizations,
             moderate_individuals=campaign.moderate_individuals,
+            language=campaign.language,
+            thank_you_md=campaign.thank_you_md,
+            thank_you_html=campaign.thank_you_html,
+            translations=tuple(
+                Texts.of(row) for row in sorted(translations, key=lambda row: row.language)
+            ),
         )
 
     def spec(self) -> CampaignSpec:
@@ -173,6 +228,8 @@ class CampaignView:
             name_display=self.name_display,
             moderate_organizations=self.moderate_organizations,
             moderate_individuals=self.moderate_individuals,
+            language=self.language,
+            thank_you_md=self.thank_you_md or "",
         )
 
 
@@ -192,6 +249,8 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
         "name_display": spec.name_display,
         "moderate_organizations": spec.moderate_organizations,
         "moderate_individuals": spec.moderate_individuals,
+        "language": spec.language,
+        **thank_you_columns(spec.thank_you_md),
     }
 
 
@@ -233,12 +292,33 @@ class CampaignService:
             )
             if campaign is None:
                 raise CampaignError(_missing(slug))
-            return CampaignView.of(campaign)
+            translations = list(await session.scalars(translations_of(campaign.id)))
+            if any(row.language == spec.language for row in translations):
+                # Raising rolls the whole edit back: nothing is half-saved.
+                raise LanguageTaken(
+                    gettext(
+                        "There is a translation into %(language)s: remove it first, "
+                        "or choose another language.",
+                        language=native_name(spec.language),
+                    )
+                )
+            view = CampaignView.of(campaign, translations)
+        self.cache.forget(("campaign", slug))
+        return view
 
     async def get(self, slug: str) -> CampaignView | None:
+        """The campaign with its translations, in one query."""
         async with self.db.read() as session:
-            campaign = await session.scalar(select(Campaign).where(Campaign.slug == slug))
-            return CampaignView.of(campaign) if campaign else None
+            rows = (
+                await session.execute(
+                    select(Campaign, CampaignText)
+                    .outerjoin(CampaignText, CampaignText.campaign_id == Campaign.id)
+                    .where(Campaign.slug == slug)
+                )
+            ).all()
+        if not rows:
+            return None
+        return CampaignView.of(rows[0][0], [text for _, text in rows if text is not None])
 
     async def get_published(self, slug: str) -> CampaignView | None:
         """A campaign the public may see: anything but a draft (held briefly in memory)."""
@@ -273,4 +353,11 @@ class CampaignService:
             )
             if campaign is None:
                 raise CampaignError(_missing(slug))
-            return CampaignView.of(campaign)
+            view = CampaignView.of(campaign)
+        self.cache.forget(("campaign", slug))
+        return view
+
+
+def translations_of(campaign_id: int) -> Select[tuple[CampaignText]]:
+    """The query for a campaign's translations."""
+    return select(CampaignText).where(CampaignText.campaign_id == campaign_id)

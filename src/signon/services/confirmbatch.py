@@ -27,6 +27,7 @@ from signon.db.models import (
     crypto_context,
     utcnow,
 )
+from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, with_signer_texts
 from signon.services.outbox import outbox_row
 from signon.services.outcomes import ConfirmState, ConfirmView
 from signon.services.records import PersonalData, counts, is_listed, public_fields
@@ -59,7 +60,7 @@ class ConfirmBatch:
     def _write(self, connection: Connection, nonces: Sequence[str]) -> list[ConfirmView]:
         now = utcnow()
         views: list[ConfirmView] = []
-        rows = connection.execute(
+        query = with_signer_texts(
             select(
                 Signature.id,
                 Signature.campaign_id,
@@ -70,12 +71,12 @@ class ConfirmBatch:
                 Signature.personal,
                 Signature.token_nonce,
                 Campaign.slug,
-                Campaign.title,
                 Campaign.name_display,
-            )
-            .join(Campaign, Campaign.id == Signature.campaign_id)
-            .where(Signature.token_nonce.in_(set(nonces)))
-            .with_for_update(of=Signature)
+                *SIGNER_TEXT_COLUMNS,
+            ).join(Campaign, Campaign.id == Signature.campaign_id)
+        )
+        rows = connection.execute(
+            query.where(Signature.token_nonce.in_(set(nonces))).with_for_update(of=Signature)
         )
         by_nonce = {row.token_nonce: row for row in rows}
         confirmed: list[dict[str, Any]] = []
@@ -160,10 +161,10 @@ def _view(state: ConfirmState, row: Any, personal: PersonalData) -> ConfirmView:
     return ConfirmView(
         state=state,
         campaign_slug=row.slug,
-        campaign_title=row.title,
         signer_type=row.signer_type,
         name=personal.name,
         organization=personal.organization,
         display=row.display,
         held=row.moderation == "held",
+        **signer_texts(row),
     )

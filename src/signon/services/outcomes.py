@@ -28,7 +28,10 @@ class ConfirmState(Enum):
 class ConfirmView:
     state: ConfirmState
     campaign_slug: str | None = None
-    campaign_title: str | None = None
+    campaign_title: str | None = None  # in the signer's language if translated
+    title_language: str | None = None
+    thank_you_html: str | None = None  # the organizers' thank-you text, sanitised
+    thank_you_language: str | None = None
     signer_type: str | None = None
     name: str | None = None
     organization: str | None = None

@@ -41,9 +41,19 @@ class PageCache:
             future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
             raise
         finally:
-            del self._loading[key]
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()
-        self._entries[key] = (now, value)
+            current = self._loading.get(key) is future
+            if current:
+                del self._loading[key]
+        if current:  # not forgotten while loading: what it read is still the latest
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (now, value)
         future.set_result(value)
         return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drop what is held for `key`, after a change to it, so the next reader of this
+        process sees the change (other processes see it within `ttl`). A load under way may
+        have read the old data: its result is handed to those already waiting, not kept."""
+        self._entries.pop(key, None)
+        self._loading.pop(key, None)

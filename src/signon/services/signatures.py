@@ -14,7 +14,8 @@ from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Campaign, Signature
 from signon.forms import SignatureInput
-from signon.services.campaigns import CampaignView
+from signon.services.campaigns import CampaignView, translations_of
+from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, with_signer_texts
 from signon.services.confirmbatch import ConfirmBatch
 from signon.services.groupcommit import GroupCommit
 from signon.services.outbox import enqueue
@@ -82,7 +83,11 @@ class SignatureService:
         """Queue a confirm link (or its reminder) inside the caller's transaction."""
         signature.emails_sent += 1
         mail = self.mail.confirmation(
-            campaign.title, email, signature.token_nonce, template, signature.language
+            campaign.texts(signature.language).title,
+            email,
+            signature.token_nonce,
+            template,
+            signature.language,
         )
         enqueue(session, self.keyring, mail, kind=template, signature_id=signature.id)
 
@@ -92,16 +97,17 @@ class SignatureService:
         if check.state is TokenState.INVALID:
             return ConfirmView(ConfirmState.INVALID)
         async with self.db.read() as session:
+            query = select(Signature, Campaign.slug, *SIGNER_TEXT_COLUMNS).join(
+                Campaign, Campaign.id == Signature.campaign_id
+            )
             row = (
                 await session.execute(
-                    select(Signature, Campaign.slug, Campaign.title)
-                    .join(Campaign, Campaign.id == Signature.campaign_id)
-                    .where(Signature.token_nonce == check.nonce)
+                    with_signer_texts(query).where(Signature.token_nonce == check.nonce)
                 )
             ).first()
         if row is None or row[0].status == "withdrawn" or row[0].personal is None:
             return ConfirmView(ConfirmState.INVALID)
-        signature, slug, title = row
+        signature, slug = row[0], row.slug
         personal = PersonalData.open(self.keyring, signature.personal)
         assert personal is not None
         if signature.status == "confirmed":
@@ -113,13 +119,13 @@ class SignatureService:
         return ConfirmView(
             state=state,
             campaign_slug=slug,
-            campaign_title=title,
             signer_type=signature.signer_type,
             name=personal.name,
             organization=personal.organization,
             display=signature.display,
             held=signature.moderation == "held",
             manage_token=self.manage_tokens.issue(signature.token_nonce),
+            **signer_texts(row),
         )
 
     async def confirm(self, token: str) -> ConfirmView:
@@ -149,8 +155,9 @@ class SignatureService:
             if row is None or row[0].emails_sent >= self.max_emails:
                 return
             signature, campaign = row
+            translations = await session.scalars(translations_of(campaign.id))
             personal = PersonalData.open(self.keyring, signature.personal)
             if personal is not None:
                 self.queue_confirmation(
-                    session, CampaignView.of(campaign), signature, personal.email
+                    session, CampaignView.of(campaign, translations), signature, personal.email
                 )

@@ -149,6 +149,7 @@ class SignBatch:
     def _judge(self, request: SignRequest, row: Any, batch: _Batch, now: datetime) -> SignOutcome:
         campaign, screening = request.campaign, request.screening
         review = screening.flagged or campaign.needs_review(request.signer_type)
+        title = campaign.texts(request.language).title  # the mail names it in their language
         if row is None:
             nonce = new_nonce()
             batch.new.append(
@@ -172,9 +173,7 @@ class SignBatch:
             )
             if not screening.send_mail:
                 return SignOutcome.MAIL_WITHHELD
-            mail = self.mail.confirmation(
-                campaign.title, request.email, nonce, language=request.language
-            )
+            mail = self.mail.confirmation(title, request.email, nonce, language=request.language)
             batch.new_mail[(campaign.id, request.email_key)] = ("confirm", mail)
             return SignOutcome.CREATED
         if not screening.send_mail:
@@ -183,7 +182,7 @@ class SignBatch:
             return SignOutcome.EMAIL_CAP_REACHED
         if row.status == "confirmed":
             mail = self.mail.already_signed(
-                campaign.title, campaign.slug, request.email, row.token_nonce, request.language
+                title, campaign.slug, request.email, row.token_nonce, request.language
             )
             batch.mail_counts.append({"b_id": row.id, "emails_sent": row.emails_sent + 1})
             batch.outbox.append((row.id, "already_signed", mail))
@@ -208,7 +207,7 @@ class SignBatch:
             }
         )
         mail = self.mail.confirmation(
-            campaign.title, request.email, row.token_nonce, language=request.language
+            title, request.email, row.token_nonce, language=request.language
         )
         batch.outbox.append((row.id, "confirm", mail))
         return SignOutcome.RESENT

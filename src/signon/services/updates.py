@@ -4,6 +4,7 @@ unconfirmed signature gets. Both go through the outbox; updates are paced."""
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
-from signon.db.models import Campaign, CampaignUpdate, Signature, utcnow
+from signon.db.models import Campaign, CampaignText, CampaignUpdate, Signature, utcnow
 from signon.i18n import format_number, gettext
 from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
@@ -70,7 +71,7 @@ class UpdateService:
             language,
             subject=draft.subject,
             body=draft.body_md,
-            campaign_title=campaign.title,
+            campaign_title=campaign.texts(language).title if language else campaign.title,
             manage_url=manage_url,
         )
         page, _, query = manage_url.partition("?")  # the manage link may name a language
@@ -195,12 +196,18 @@ class Reminders:
                     .with_for_update(of=Signature)
                 )
             ).all()
+            translations = await session.scalars(
+                select(CampaignText).where(CampaignText.campaign_id.in_({c.id for _, c in rows}))
+            )
+            by_campaign: defaultdict[int, list[CampaignText]] = defaultdict(list)
+            for text in translations:
+                by_campaign[text.campaign_id].append(text)
             for signature, campaign in rows:
                 personal = PersonalData.open(self.keyring, signature.personal)
                 signature.reminded_at = now
                 if personal is None:
                     continue
-                view = CampaignView.of(campaign)
+                view = CampaignView.of(campaign, by_campaign[campaign.id])
                 self.signatures.queue_confirmation(
                     session, view, signature, personal.email, template="reminder"
                 )

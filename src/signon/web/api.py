@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response.base import ASGIResponse
 
+from signon import i18n
 from signon.db.models import utcnow
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
@@ -23,11 +24,11 @@ COUNT_MAX_AGE = 1
 _COUNT_CACHE = f"public, max-age={COUNT_MAX_AGE}"
 
 
-def _count_json(campaign: CampaignView, status: str) -> tuple[bytes, str]:
+def _count_json(campaign: CampaignView, status: str, title: str) -> tuple[bytes, str]:
     """The count JSON's body, encoded once per change, and its ETag."""
     body = {
         "slug": campaign.slug,
-        "title": campaign.title,
+        "title": title,
         "status": status,
         # The goal shown now (stepped up once reached, if the campaign says so), and as set.
         "goal": campaign.shown_goal,
@@ -53,10 +54,16 @@ async def campaign_counts(request: Request) -> ASGIResponse:
     slug = request.path_params["slug"]
     campaign = await campaign_or_404(state.runtime, slug)
     status = campaign.effective_status(utcnow())
+    reader = i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
+    texts = campaign.texts(reader)
     body, etag = state.renders.get(
-        ("count", slug), (campaign, status), lambda: _count_json(campaign, status)
+        ("count", slug, texts.language),
+        (campaign, status),
+        lambda: _count_json(campaign, status, texts.title),
     )
     headers = {"cache-control": _COUNT_CACHE, "etag": etag}
+    if campaign.translations:  # the title, hence the body, depends on the reader's language
+        headers["vary"] = "Accept-Language"
     if request.headers.get("if-none-match") == etag:
         return ASGIResponse(body=b"", status_code=304, headers=headers)
     return ASGIResponse(body=body, media_type=MediaType.JSON, headers=headers)

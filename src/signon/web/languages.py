@@ -9,6 +9,7 @@ import jinja2
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
+from markupsafe import Markup, escape
 
 from signon import i18n
 from signon.i18n import localized
@@ -85,6 +86,23 @@ def language_links(
     return [(language, localized(here, language, pin=True)) for language in i18n.LANGUAGES]
 
 
+def lang_attributes(language: str | None) -> Markup:
+    """` lang=… dir=…` for an element holding an organizer's text written in `language`, when
+    that is not the page's language (screen readers then read it with the right voice)."""
+    if not language or language == i18n.current():
+        return Markup("")
+    attributes = f' lang="{escape(language)}"'
+    if i18n.direction(language) != i18n.direction():
+        attributes += f' dir="{i18n.direction(language)}"'
+    return Markup(attributes)
+
+
+def in_language(text: str, language: str | None) -> Markup:
+    """`text`, escaped, in a span marked with its language when that is not the page's."""
+    attributes = lang_attributes(language)
+    return Markup(f"<span{attributes}>{escape(text)}</span>") if attributes else escape(text)
+
+
 def configure_templates(environment: jinja2.Environment, *, dev: bool) -> None:
     # Re-reading templates from disk on every render is for development only.
     environment.auto_reload = dev
@@ -97,5 +115,7 @@ def configure_templates(environment: jinja2.Environment, *, dev: bool) -> None:
         localized=localized,
         language_links=language_links,
         label=label,
+        lang_attributes=lang_attributes,
+        in_language=in_language,
     )
     environment.filters.update(number=lambda n: i18n.format_number(n), when=i18n.format_when)

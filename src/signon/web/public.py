@@ -61,6 +61,7 @@ async def _page_context(runtime: Runtime, campaign: CampaignView) -> dict[str, A
     """What the campaign page shows everyone: the same for every visitor."""
     return {
         "campaign": campaign,
+        "texts": campaign.texts(i18n.current()),
         "open": campaign.accepts_signatures(utcnow()),
         "organizations": await runtime.endorsers.latest(
             campaign.id, "organization", LATEST_ON_PAGE
@@ -77,7 +78,7 @@ def _preview(runtime: Runtime, campaign: CampaignView) -> dict[str, str]:
     Only needed when the page is rendered, not for every visitor of a held page."""
     return {
         "page_url": f"{runtime.settings.base_url}/c/{campaign.slug}",
-        "summary": summary(campaign.statement_html),
+        "summary": summary(campaign.texts(i18n.current()).statement_html),
     }
 
 
@@ -173,7 +174,8 @@ class PublicController(Controller):
     @get("/c/{slug:str}/check-email", name="check_email")
     async def check_email(self, slug: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
         campaign = await campaign_or_404(runtime, slug)
-        return Template("check_email.html", context={"campaign": campaign})
+        context = {"campaign": campaign, "texts": campaign.texts(i18n.current())}
+        return Template("check_email.html", context=context)
 
     @get("/c/{slug:str}/endorsers", name="endorsers")
     async def endorsers(
@@ -194,6 +196,7 @@ class PublicController(Controller):
             "endorsers.html",
             context={
                 "campaign": campaign,
+                "texts": campaign.texts(i18n.current()),
                 "type": signer_type,
                 "page": page,
                 "first": not cursor,

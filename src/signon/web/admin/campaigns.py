@@ -10,14 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from signon.i18n import gettext
-from signon.markdown import render_markdown
+from signon.i18n import LANGUAGES, gettext, native_name
 from signon.qrcodes import campaign_link
 from signon.runtime import Runtime
 from signon.services.access import ROLES, CampaignAccess
 from signon.services.accounts import Organizer
-from signon.services.campaigns import CampaignError
-from signon.web.admin.forms import CampaignForm, parse_campaign_form
+from signon.services.campaigns import CampaignError, LanguageTaken
+from signon.web.admin.forms import CampaignForm, parse_campaign_form, preview_texts
 from signon.web.languages import choose_admin_language
 
 TRANSITIONS = {
@@ -54,10 +53,11 @@ def _form_page(
     errors: dict[str, str],
     *,
     access: CampaignAccess | None = None,
-    preview: str | None = None,
+    preview: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     context = {
+        "languages": [(code, native_name(code)) for code in LANGUAGES],
         "organizer": organizer,
         "values": form.values(),
         "errors": errors,
@@ -92,7 +92,9 @@ class CampaignAdminController(Controller):
     ) -> Template | Redirect:
         spec, errors = parse_campaign_form(data, "draft")
         if data.action == "preview" and spec is not None:
-            return _form_page(organizer, data, {}, preview=render_markdown(data.statement_md))
+            return _form_page(
+                organizer, data, {}, preview=preview_texts(data.statement_md, data.thank_you_md)
+            )
         if spec is None:
             return _form_page(organizer, data, errors, status_code=422)
         try:
@@ -146,11 +148,20 @@ class CampaignAdminController(Controller):
         data.slug = access.campaign.slug  # the public address never changes
         spec, errors = parse_campaign_form(data, access.campaign.status)
         if data.action == "preview" and spec is not None:
-            preview = render_markdown(data.statement_md)
-            return _form_page(organizer, data, {}, access=access, preview=preview)
+            return _form_page(
+                organizer,
+                data,
+                {},
+                access=access,
+                preview=preview_texts(data.statement_md, data.thank_you_md),
+            )
         if spec is None:
             return _form_page(organizer, data, errors, access=access, status_code=422)
-        await runtime.campaigns.update(slug, spec)
+        try:
+            await runtime.campaigns.update(slug, spec)
+        except LanguageTaken as error:
+            errors = {"language": str(error)}
+            return _form_page(organizer, data, errors, access=access, status_code=422)
         return _to_campaign(request, slug)
 
     @post("/campaigns/{slug:str}/status", name="admin_campaign_status")

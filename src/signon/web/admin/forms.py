@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
-from signon.i18n import format_number, gettext
+from signon.i18n import DEFAULT, LANGUAGES, gettext
+from signon.markdown import render_markdown
 from signon.services.campaigns import KINDS, NAME_DISPLAYS, SLUG_PATTERN, CampaignSpec, CampaignView
+from signon.services.campaigntexts import text_problems
 
 
 @dataclass
@@ -24,6 +26,8 @@ class CampaignForm:
     moderate_organizations: str = ""
     moderate_individuals: str = ""
     name_display: str = "full"
+    language: str = ""
+    thank_you_md: str = ""
     action: str = "save"  # or "preview"
 
     @classmethod
@@ -43,11 +47,13 @@ class CampaignForm:
             moderate_organizations="on" if spec.moderate_organizations else "",
             moderate_individuals="on" if spec.moderate_individuals else "",
             name_display=spec.name_display,
+            language=spec.language,
+            thank_you_md=spec.thank_you_md,
         )
 
     @classmethod
     def blank(cls) -> CampaignForm:
-        return cls(allow_organizations="on", moderate_organizations="on")
+        return cls(allow_organizations="on", moderate_organizations="on", language=DEFAULT)
 
     def values(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -81,14 +87,9 @@ def parse_campaign_form(
         errors["kind"] = gettext("Choose petition or letter.")
     if form.name_display not in NAME_DISPLAYS:
         errors["name_display"] = gettext("Choose how names are shown.")
-    if not form.title.strip() or len(form.title) > 200:
-        errors["title"] = gettext("A title of 1 to 200 characters.")
-    if not form.statement_md.strip():
-        errors["statement_md"] = gettext("The statement cannot be empty.")
-    elif len(form.statement_md) > 50_000:
-        errors["statement_md"] = gettext(
-            "The statement is limited to %(limit)s characters.", limit=format_number(50_000)
-        )
+    if form.language not in LANGUAGES:
+        errors["language"] = gettext("Choose the language the title and statement are written in.")
+    errors.update(text_problems(form.title, form.statement_md, form.thank_you_md))
     spec = CampaignSpec(
         slug=form.slug.strip().lower(),
         title=form.title.strip(),
@@ -104,6 +105,8 @@ def parse_campaign_form(
         name_display=form.name_display,
         moderate_organizations=bool(form.moderate_organizations),
         moderate_individuals=bool(form.moderate_individuals),
+        language=form.language,
+        thank_you_md=form.thank_you_md,
     )
     if not errors and (problems := spec.problems()):
         if not SLUG_PATTERN.match(spec.slug):
@@ -113,3 +116,11 @@ def parse_campaign_form(
         else:
             errors["form"] = "; ".join(problems)
     return (None if errors else spec), errors
+
+
+def preview_texts(statement_md: str, thank_you_md: str) -> dict[str, str]:
+    """The texts as the public will see them (rendered, not saved)."""
+    shown = {"statement": render_markdown(statement_md)}
+    if thank_you_md.strip():
+        shown["thank_you"] = render_markdown(thank_you_md)
+    return shown
