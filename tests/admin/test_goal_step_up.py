@@ -15,6 +15,7 @@ FORM = {
     "statement_md": "We call for justice.",
     "kind": "petition",
     "name_display": "full",
+    "language": "en",
     "action": "save",
 }
 
