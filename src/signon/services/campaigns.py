@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
 from signon.db.models import Campaign, utcnow
+from signon.embeds import OriginError, parse_origin
 from signon.forms import FormOptions
 from signon.markdown import render_markdown
 from signon.services.pagecache import PageCache
@@ -40,6 +41,8 @@ class CampaignSpec:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    embed_origins: tuple[str, ...] = ()  # the sites that may frame the embeds (origins)
+    embed_anywhere: bool = False
 
     def problems(self) -> list[str]:
         found = []
@@ -59,6 +62,12 @@ class CampaignSpec:
             found.append(f"the name display must be one of {', '.join(NAME_DISPLAYS)}")
         if self.deadline is not None and self.deadline.tzinfo is None:
             found.append("the deadline must carry a time zone")
+        for origin in self.embed_origins:
+            try:
+                if parse_origin(origin) != origin:
+                    raise OriginError
+            except OriginError:
+                found.append(f"{origin!r} is not a bare origin such as https://partner.example")
         return found
 
 
@@ -81,6 +90,8 @@ class CampaignView:
     name_display: str = "full"
     moderate_organizations: bool = True
     moderate_individuals: bool = False
+    embed_origins: tuple[str, ...] = ()
+    embed_anywhere: bool = False
 
     def needs_review(self, signer_type: str) -> bool:
         """Whether a new signature of this type waits for an organizer before it counts."""
@@ -129,6 +140,8 @@ class CampaignView:
             name_display=campaign.name_display,
             moderate_organizations=campaign.moderate_organizations,
             moderate_individuals=campaign.moderate_individuals,
+            embed_origins=tuple((campaign.embed_origins or "").split()),
+            embed_anywhere=campaign.embed_anywhere,
         )
 
     def spec(self) -> CampaignSpec:
@@ -147,6 +160,8 @@ class CampaignView:
             name_display=self.name_display,
             moderate_organizations=self.moderate_organizations,
             moderate_individuals=self.moderate_individuals,
+            embed_origins=self.embed_origins,
+            embed_anywhere=self.embed_anywhere,
         )
 
 
@@ -165,6 +180,8 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
         "name_display": spec.name_display,
         "moderate_organizations": spec.moderate_organizations,
         "moderate_individuals": spec.moderate_individuals,
+        "embed_origins": "\n".join(spec.embed_origins) or None,
+        "embed_anywhere": spec.embed_anywhere,
     }
 
 

@@ -106,7 +106,11 @@ class CampaignAdminController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Template:
         access = await runtime.access.campaign(organizer, slug, "view")
-        context: dict[str, Any] = {"organizer": organizer, "access": access}
+        context: dict[str, Any] = {
+            "organizer": organizer,
+            "access": access,
+            "base_url": runtime.settings.base_url,  # for the embed snippets
+        }
         if access.can("members"):
             context["members"] = await runtime.access.members(access.campaign.id)
             context["roles"] = ROLES

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
+from signon.embeds import parse_origin_lines
 from signon.services.campaigns import KINDS, NAME_DISPLAYS, CampaignSpec, CampaignView
 
 
@@ -22,6 +23,8 @@ class CampaignForm:
     moderate_organizations: str = ""
     moderate_individuals: str = ""
     name_display: str = "full"
+    embed_origins: str = ""  # one origin per line
+    embed_anywhere: str = ""
     action: str = "save"  # or "preview"
 
     @classmethod
@@ -40,6 +43,8 @@ class CampaignForm:
             moderate_organizations="on" if spec.moderate_organizations else "",
             moderate_individuals="on" if spec.moderate_individuals else "",
             name_display=spec.name_display,
+            embed_origins="\n".join(spec.embed_origins),
+            embed_anywhere="on" if spec.embed_anywhere else "",
         )
 
     @classmethod
@@ -80,6 +85,9 @@ def parse_campaign_form(
         errors["statement_md"] = "The statement cannot be empty."
     elif len(form.statement_md) > 50_000:
         errors["statement_md"] = "The statement is limited to 50,000 characters."
+    embed = parse_origin_lines(form.embed_origins)
+    if embed.error:
+        errors["embed_origins"] = embed.error
     spec = CampaignSpec(
         slug=form.slug.strip().lower(),
         title=form.title.strip(),
@@ -94,6 +102,8 @@ def parse_campaign_form(
         name_display=form.name_display,
         moderate_organizations=bool(form.moderate_organizations),
         moderate_individuals=bool(form.moderate_individuals),
+        embed_origins=embed.origins,
+        embed_anywhere=bool(form.embed_anywhere),
     )
     if not errors and (problems := spec.problems()):
         if any("slug" in p for p in problems):
