@@ -11,8 +11,14 @@ from sqlalchemy import select
 
 from signon.db.models import Signature
 from signon.settings import Settings
-from tests.support import SmtpSink, confirm_path, deliver_mail, individual_form, make_campaign
-from tests.support import run_with_runtime as with_runtime
+from tests.support import (
+    SmtpSink,
+    confirm_path,
+    deliver_mail,
+    individual_form,
+    make_campaign,
+    run_with_runtime,
+)
 
 PARTNER = "https://partner.example"
 LOCAL_PARTNER = "http://127.0.0.1:8123"
@@ -39,14 +45,14 @@ def sources(settings: Settings) -> dict[str, str | None]:
             rows = await session.execute(select(Signature.email_key, Signature.source))
             return {key: source for key, source in rows}
 
-    return with_runtime(settings, read)
+    return run_with_runtime(settings, read)
 
 
 def source_of(settings: Settings, email: str) -> str | None:
     async def key(runtime) -> str:  # type: ignore[no-untyped-def]
         return runtime.keyring.email_key(email)  # type: ignore[no-any-return]
 
-    return sources(settings)[with_runtime(settings, key)]
+    return sources(settings)[run_with_runtime(settings, key)]
 
 
 def test_only_the_listed_sites_and_the_site_itself_may_frame_the_embeds(
