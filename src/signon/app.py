@@ -24,6 +24,7 @@ from signon.web.admin.updates import UpdatesController
 from signon.web.admin.users import UsersController
 from signon.web.api import ApiController, campaign_counts
 from signon.web.dev import DevMailboxController
+from signon.web.embeds import EmbedController
 from signon.web.errors import NO_CSRF, exception_handlers
 from signon.web.languages import configure_templates
 from signon.web.letter import LetterController
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         PublicController,
         LetterController,
         QrCodeController,
+        EmbedController,
         ManageController,
         ApiController,
         campaign_counts,

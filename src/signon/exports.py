@@ -34,7 +34,7 @@ from signon.services.records import PERSONAL
 COLUMNS = (
     "id", "signer_type", "status", "moderation", "flag_reason", "name", "email", "organization",
     "website", "role", "city", "country", "comment", "display", "wants_updates", "created_at",
-    "confirmed_at",
+    "confirmed_at", "source",
 )  # fmt: skip
 _PERSONAL = ("name", "email", "organization", "website", "role", "city", "country", "comment")
 _PERSONAL_OF = itemgetter(*_PERSONAL)
@@ -46,6 +46,7 @@ _READ = (
     _TABLE.id, _TABLE.signer_type, _TABLE.status, _TABLE.moderation, _TABLE.flag_reason,
     _TABLE.personal, _TABLE.display, _TABLE.wants_updates,
     type_coerce(_TABLE.created_at, NullType()), type_coerce(_TABLE.confirmed_at, NullType()),
+    _TABLE.source,
 )  # fmt: skip
 # Characters that make a spreadsheet treat a cell as a formula (and their full-width forms).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -192,7 +193,7 @@ def _signature_cells(keyring: Keyring, batch: Sequence[Sequence[Any]]) -> list[t
     people = json.loads(b"[" + b",".join(b"null" if s is None else s for s in sealed) + b"]")
     cells = []
     for row, person in zip(batch, people, strict=True):
-        id_, kind, status, moderation, flag, _, display, updates, created, confirmed = row
+        id_, kind, status, moderation, flag, _, display, updates, created, confirmed, source = row
         if person is None:  # erased by retention or withdrawal
             values: Sequence[Any] = _NO_PERSONAL
         else:
@@ -203,6 +204,7 @@ def _signature_cells(keyring: Keyring, batch: Sequence[Sequence[Any]]) -> list[t
         cells.append((
             str(id_), kind, status, moderation, flag or "", *map(_EMPTY_FOR_NONE, values, values),
             display, "yes" if updates else "no", _timestamp(created), _timestamp(confirmed),
+            source or "page",
         ))  # fmt: skip
     return cells
 

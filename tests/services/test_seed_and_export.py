@@ -97,6 +97,7 @@ def reference_rows(runtime: Runtime, rows: list[Signature]) -> list[list[str]]:
         values = [getattr(person, name) if person else None for name in COLUMNS[5:13]]
         stored = [row.id, row.signer_type, row.status, row.moderation, row.flag_reason]
         extra = [row.display, row.wants_updates, row.created_at, row.confirmed_at]
+        extra.append(row.source or "page")
         written.append([*stored, *values, *extra])
     return written
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
 from signon.db.models import Campaign, CampaignText, utcnow
+from signon.embeds import OriginError, parse_origin
 from signon.forms import FormOptions
 from signon.goals import shown_goal
 from signon.i18n import LANGUAGES, gettext, native_name
@@ -59,6 +60,8 @@ class CampaignSpec:
     moderate_individuals: bool = False
     language: str = "en"
     thank_you_md: str = ""
+    embed_origins: tuple[str, ...] = ()  # the sites that may frame the embeds (origins)
+    embed_anywhere: bool = False
 
     def problems(self) -> list[str]:
         found = []
@@ -90,6 +93,17 @@ class CampaignSpec:
             )
         if len(self.thank_you_md) > MAX_TEXT:
             found.append(gettext("the thank-you text is limited to 50,000 characters"))
+        for origin in self.embed_origins:
+            try:
+                if parse_origin(origin) != origin:
+                    raise OriginError
+            except OriginError:
+                found.append(
+                    gettext(
+                        "%(origin)s is not a bare origin such as https://partner.example",
+                        origin=repr(origin),
+                    )
+                )
         return found
 
 
@@ -148,6 +162,9 @@ class CampaignView:
         """(code, name) of each language a translation could still be added in."""
         used = {self.language} | {t.language for t in self.translations}
         return [(code, native_name(code)) for code in LANGUAGES if code not in used]
+
+    embed_origins: tuple[str, ...] = ()
+    embed_anywhere: bool = False
 
     def needs_review(self, signer_type: str) -> bool:
         """Whether a new signature of this type waits for an organizer before it counts."""
@@ -209,6 +226,8 @@ class CampaignView:
             translations=tuple(
                 Texts.of(row) for row in sorted(translations, key=lambda row: row.language)
             ),
+            embed_origins=tuple((campaign.embed_origins or "").split()),
+            embed_anywhere=campaign.embed_anywhere,
         )
 
     def spec(self) -> CampaignSpec:
@@ -230,6 +249,8 @@ class CampaignView:
             moderate_individuals=self.moderate_individuals,
             language=self.language,
             thank_you_md=self.thank_you_md or "",
+            embed_origins=self.embed_origins,
+            embed_anywhere=self.embed_anywhere,
         )
 
 
@@ -251,6 +272,8 @@ def _editable_columns(spec: CampaignSpec) -> dict[str, object]:
         "moderate_individuals": spec.moderate_individuals,
         "language": spec.language,
         **thank_you_columns(spec.thank_you_md),
+        "embed_origins": "\n".join(spec.embed_origins) or None,
+        "embed_anywhere": spec.embed_anywhere,
     }
 
 

@@ -41,6 +41,7 @@ class QueueItem:
     confirmed_at: object
     domain_matches: bool | None = None  # contact's email domain vs. the organization's website
     similar_names: tuple[str, ...] = ()  # repeated or look-alike organizations already signed
+    source: str | None = None  # None: the campaign page; else an embed (see signon.embeds)
 
 
 def _name_key(name: str) -> str:
@@ -140,6 +141,7 @@ class ModerationService:
             public_name=row.public_name,
             created_at=row.created_at,
             confirmed_at=row.confirmed_at,
+            source=row.source,
         )
         if row.signer_type != "organization" or personal is None:
             return item

@@ -51,10 +51,15 @@ class SignatureService:
         )
 
     async def sign(
-        self, campaign: CampaignView, data: SignatureInput, screening: Screening | None = None
+        self,
+        campaign: CampaignView,
+        data: SignatureInput,
+        screening: Screening | None = None,
+        source: str | None = None,
     ) -> SignOutcome:
         """Store a pending signature and queue its confirmation mail (group-committed: this
-        returns once the batch holding it is durable)."""
+        returns once the batch holding it is durable). `source`: where it was signed, None for
+        the campaign page (see signon.embeds)."""
         screening = screening or Screening()
         request = SignRequest(
             campaign=campaign,
@@ -66,6 +71,7 @@ class SignatureService:
             wants_updates=data.wants_updates,
             screening=screening,
             language=i18n.current(),
+            source=source,
         )
         return await self._signing.submit(request)
 

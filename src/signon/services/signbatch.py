@@ -40,6 +40,7 @@ class SignRequest:
     wants_updates: bool
     screening: Screening
     language: str = "en"  # the language the form was in: the signer's mail speaks it
+    source: str | None = None  # where it was signed: None (the campaign page) or an embed
 
 
 _EXISTING = (
@@ -64,6 +65,7 @@ _RESUBMIT = (
         flag_reason=bindparam("flag_reason"),
         emails_sent=bindparam("emails_sent"),
         language=bindparam("language"),
+        source=bindparam("source"),
         updated_at=bindparam("updated_at"),
     )
 )
@@ -166,6 +168,7 @@ class SignBatch:
                     "listed": False,
                     "token_nonce": nonce,
                     "language": request.language,
+                    "source": request.source,
                     "emails_sent": 1 if screening.send_mail else 0,
                     "created_at": now,
                     "updated_at": now,
@@ -203,6 +206,7 @@ class SignBatch:
                 "flag_reason": flag_reason,
                 "emails_sent": row.emails_sent + 1,
                 "language": request.language,
+                "source": request.source,
                 "updated_at": now,
             }
         )

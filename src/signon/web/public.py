@@ -50,6 +50,52 @@ class SignFormData:
     leave_empty: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SignProblem:
+    """Why a submitted form was not taken: shown again with the input kept (422)."""
+
+    form: FormResult
+    notice: str | None = None
+    retry_token: str | None = None  # the form's own token: the retry keeps its time-to-fill
+
+
+async def take_signature(
+    request: Request,
+    runtime: Runtime,
+    campaign: CampaignView,
+    data: SignFormData,
+    source: str | None = None,
+) -> SignProblem | None:
+    """The one way a sign form is taken, from the campaign page or an embed: parsed, screened,
+    signed. None once signed: the caller answers with the same neutral page whatever the
+    address's history (see the sign route)."""
+    form = parse_sign_form(asdict(data), campaign.form_options)
+    closed_notice = gettext("This campaign is closed: it no longer takes signatures.")
+    if not campaign.accepts_signatures(utcnow()):
+        return SignProblem(form, closed_notice)
+    if form.data is None:
+        return SignProblem(form, None, data.form_token)
+    submission = Submission(
+        campaign_slug=campaign.slug,
+        email=form.data.email,
+        client_address=runtime.proxies.client_address(request),
+        form_token=data.form_token,
+        pow_solution=data.pow,
+        honeypot=data.leave_empty,
+    )
+    verdict = await runtime.screener.screen(submission, utcnow())
+    if isinstance(verdict, Refusal):
+        if verdict.field:
+            form.errors[verdict.field] = verdict.message
+        notice = None if verdict.field else verdict.message
+        return SignProblem(form, notice, data.form_token)
+    try:
+        await runtime.signatures.sign(campaign, form.data, verdict, source)
+    except CampaignClosed:
+        return SignProblem(form, closed_notice)
+    return None
+
+
 async def campaign_or_404(runtime: Runtime, slug: str) -> CampaignView:
     campaign = await runtime.campaigns.get_published(slug)
     if campaign is None:
@@ -142,30 +188,11 @@ class PublicController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Template | Redirect:
         campaign = await campaign_or_404(runtime, slug)
-        form = parse_sign_form(asdict(data), campaign.form_options)
-        closed_notice = gettext("This campaign is closed: it no longer takes signatures.")
-        if not campaign.accepts_signatures(utcnow()):
-            return await _campaign_page(runtime, campaign, form, closed_notice, 422)
-        if form.data is None:
-            return await _campaign_page(runtime, campaign, form, None, 422, data.form_token)
-        submission = Submission(
-            campaign_slug=campaign.slug,
-            email=form.data.email,
-            client_address=runtime.proxies.client_address(request),
-            form_token=data.form_token,
-            pow_solution=data.pow,
-            honeypot=data.leave_empty,
-        )
-        verdict = await runtime.screener.screen(submission, utcnow())
-        if isinstance(verdict, Refusal):
-            if verdict.field:
-                form.errors[verdict.field] = verdict.message
-            notice = None if verdict.field else verdict.message
-            return await _campaign_page(runtime, campaign, form, notice, 422, data.form_token)
-        try:
-            await runtime.signatures.sign(campaign, form.data, verdict)
-        except CampaignClosed:
-            return await _campaign_page(runtime, campaign, form, closed_notice, 422)
+        problem = await take_signature(request, runtime, campaign, data)
+        if problem is not None:
+            return await _campaign_page(
+                runtime, campaign, problem.form, problem.notice, 422, problem.retry_token
+            )
         return Redirect(
             localized(request.app.route_reverse("check_email", slug=campaign.slug)),
             status_code=303,

@@ -31,11 +31,13 @@ TrustedProxies = tuple[Network, ...]
 UNKNOWN_CLIENT = "unknown"  # no peer address at all (a Unix socket, say)
 MAX_FORWARDED_HOPS = 32  # no real proxy chain is longer; stops a padded header costing CPU
 FRAME_ANCESTORS_OPT = "frame_ancestors"  # route handler opt: who may frame this route
+# Scope key for who may frame this one response, decided by the handler (an embed's campaign).
+FRAME_ANCESTORS_SCOPE_KEY = "signon.frame_ancestors"
 
 CSP_WITHOUT_FRAME_ANCESTORS = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
-)
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'"
+)  # frame-src 'self': the organizer's page previews the campaign's own embeds
 HSTS = b"max-age=63072000; includeSubDomains"
 NO_STORE = b"no-store"  # pages may show a signer's name and choices: never keep them in a cache
 FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -45,9 +47,9 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"browsing-topics=(), camera=(), geolocation=(), microphone=()"),
 )
 
-# 'self', 'none', a scheme (https:) or a host source (https://*.example.org:8443).
+# 'self', 'none', *, a scheme (https:) or a host source (https://*.example.org:8443).
 _FRAME_SOURCE = re.compile(
-    r"'self'|'none'|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::(?:\d{1,5}|\*))?"
+    r"'self'|'none'|\*|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::(?:\d{1,5}|\*))?"
 )
 _HOP_WITH_PORT = re.compile(r"\[(?P<v6>[^\]]+)\](?::\d{1,5})?|(?P<v4>[0-9.]+):\d{1,5}")
 
@@ -186,9 +188,17 @@ def content_security_policy(frame_ancestors: str = "'none'") -> bytes:
     return f"{CSP_WITHOUT_FRAME_ANCESTORS}; frame-ancestors {frame_ancestors}".encode()
 
 
+def allow_framing(scope: Scope, sources: Iterable[str]) -> None:
+    """Let this one response be framed by `sources` ('self', https://partner.example, *),
+    overriding the route's opt: for pages whose framers depend on what they show."""
+    scope[FRAME_ANCESTORS_SCOPE_KEY] = tuple(sources)  # type: ignore[literal-required]
+
+
 def _frame_ancestors(scope: Scope) -> str:
-    handler = scope.get("route_handler")  # absent when no route matched (router 404/405)
-    value = handler.opt.get(FRAME_ANCESTORS_OPT) if handler is not None else None
+    value = scope.get(FRAME_ANCESTORS_SCOPE_KEY)
+    if value is None:
+        handler = scope.get("route_handler")  # absent when no route matched (router 404/405)
+        value = handler.opt.get(FRAME_ANCESTORS_OPT) if handler is not None else None
     if isinstance(value, list | set | frozenset):
         value = tuple(value)  # hashable, for the cache
     return frame_ancestors_sources(value)
@@ -208,7 +218,8 @@ class SecurityHeaders:
     Adds the security headers to every HTTP response, never replacing one the handler set itself:
     a route may send its own Cache-Control to allow caching, or its own CSP. Responses under
     `static_prefix` get no default Cache-Control (they hold no personal data).
-    Routes opt into being framed with `opt={"frame_ancestors": "https://allowed.example"}`.
+    Routes opt into being framed with `opt={"frame_ancestors": "https://allowed.example"}`, or
+    a handler decides for one response with `allow_framing(request.scope, sources)`.
     """
 
     def __init__(

@@ -9,6 +9,7 @@ then only joins the parts around a freshly issued token.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -20,7 +21,9 @@ from signon.abuse.screening import FormChallenge
 # Random per process, so no campaign text can contain them by accident or on purpose.
 _TOKEN_MARK = f"signon-token-{secrets.token_hex(16)}"
 _CHALLENGE_MARK = f"signon-challenge-{secrets.token_hex(16)}"
-_MARKS = re.compile(f"({_TOKEN_MARK}|{_CHALLENGE_MARK})")
+# Where one more per-request value goes (an embed's host origin); filled in escaped.
+SLOT = f"signon-slot-{secrets.token_hex(16)}"
+_MARKS = re.compile(f"({_TOKEN_MARK}|{_CHALLENGE_MARK}|{SLOT})")
 MAX_PAGES = 1_000
 T = TypeVar("T")
 
@@ -35,8 +38,12 @@ class Stencil:
     def render(cls, render: Callable[[FormChallenge], str], bits: int) -> Stencil:
         return cls(tuple(_MARKS.split(render(FormChallenge(_TOKEN_MARK, _CHALLENGE_MARK, bits)))))
 
-    def fill(self, challenge: FormChallenge) -> str:
-        values = {_TOKEN_MARK: challenge.token, _CHALLENGE_MARK: challenge.challenge}
+    def fill(self, challenge: FormChallenge, slot: str = "") -> str:
+        values = {
+            _TOKEN_MARK: challenge.token,
+            _CHALLENGE_MARK: challenge.challenge,
+            SLOT: html.escape(slot),
+        }
         return "".join([values.get(part, part) for part in self.parts])
 
 

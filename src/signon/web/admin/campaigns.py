@@ -112,7 +112,11 @@ class CampaignAdminController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Template:
         access = await runtime.access.campaign(organizer, slug, "view")
-        context: dict[str, Any] = {"organizer": organizer, "access": access}
+        context: dict[str, Any] = {
+            "organizer": organizer,
+            "access": access,
+            "base_url": runtime.settings.base_url,  # for the embed snippets
+        }
         context["public_link"] = campaign_link(runtime.settings.base_url, access.campaign.slug)
         if access.can("members"):
             context["members"] = await runtime.access.members(access.campaign.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
+from signon.embeds import parse_origin_lines
 from signon.i18n import DEFAULT, LANGUAGES, gettext
 from signon.markdown import render_markdown
 from signon.services.campaigns import KINDS, NAME_DISPLAYS, SLUG_PATTERN, CampaignSpec, CampaignView
@@ -28,6 +29,8 @@ class CampaignForm:
     name_display: str = "full"
     language: str = ""
     thank_you_md: str = ""
+    embed_origins: str = ""  # one origin per line
+    embed_anywhere: str = ""
     action: str = "save"  # or "preview"
 
     @classmethod
@@ -49,6 +52,8 @@ class CampaignForm:
             name_display=spec.name_display,
             language=spec.language,
             thank_you_md=spec.thank_you_md,
+            embed_origins="\n".join(spec.embed_origins),
+            embed_anywhere="on" if spec.embed_anywhere else "",
         )
 
     @classmethod
@@ -90,6 +95,9 @@ def parse_campaign_form(
     if form.language not in LANGUAGES:
         errors["language"] = gettext("Choose the language the title and statement are written in.")
     errors.update(text_problems(form.title, form.statement_md, form.thank_you_md))
+    embed = parse_origin_lines(form.embed_origins)
+    if embed.error:
+        errors["embed_origins"] = embed.error
     spec = CampaignSpec(
         slug=form.slug.strip().lower(),
         title=form.title.strip(),
@@ -107,6 +115,8 @@ def parse_campaign_form(
         moderate_individuals=bool(form.moderate_individuals),
         language=form.language,
         thank_you_md=form.thank_you_md,
+        embed_origins=embed.origins,
+        embed_anywhere=bool(form.embed_anywhere),
     )
     if not errors and (problems := spec.problems()):
         if not SLUG_PATTERN.match(spec.slug):
