@@ -15,7 +15,13 @@ from tests.admin.conftest import Account, log_in, post
 from tests.support import SmtpSink, confirm_path, deliver_mail, individual_form
 
 EDIT = "/admin/campaigns/alpha/edit"
-FORM = {"title": "Alpha", "statement_md": "We ask.", "kind": "petition", "name_display": "full"}
+FORM = {
+    "title": "Alpha",
+    "statement_md": "We ask.",
+    "kind": "petition",
+    "name_display": "full",
+    "language": "en",
+}
 
 
 def framers(client: TestClient, path: str = "/embed/alpha/form") -> str:
@@ -108,4 +114,4 @@ def test_the_export_and_the_queue_say_where_each_signature_came_from(
         "embed@example.org": "embed:https://partner.example",
     }
     queue = app_client.get("/admin/campaigns/alpha/moderation?view=individuals").text
-    assert "the embedded form on https://partner.example" in queue
+    assert 'the embedded form on <span dir="ltr">https://partner.example</span>' in queue
