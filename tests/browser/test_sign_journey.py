@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from signon.settings import Settings
-from tests.browser.conftest import ARTIFACTS, shot
+from tests.browser.conftest import ARTIFACTS, shot, wait_for_mail
 from tests.support import LiveServer, SmtpSink, confirm_link, individual_form, make_campaign
-
-
-def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if messages := smtp.to(address):
-            return messages[-1]
-        time.sleep(0.05)
-    raise AssertionError(f"no mail for {address}")
 
 
 def test_individual_signs_confirms_and_appears(
