@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test-only JavaScript (axe-core for the accessibility checks), installed from the lock file.
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench install lock messages clean
 
@@ -12,7 +14,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(AXE): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 # Creates the environment, migrates, creates the demo campaign and serves it with the dev mailbox.
 # SIGNON_* settings already in the environment win (a real SMTP relay, PostgreSQL, ...).
@@ -21,7 +27,7 @@ run: $(STAMP)
 
 # The whole suite, on SQLite, and on PostgreSQL too when SIGNON_TEST_POSTGRES_URL is set
 # (.ci/run starts a PostgreSQL server and sets it).
-test: lint
+test: lint $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -45,4 +51,4 @@ lock:
 	.tools/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache
+	rm -rf $(VENV) .tools .pytest_cache node_modules

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
+from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
+
+from tests.support import SmtpSink
 
 CHROMIUM = Path(os.environ.get("SIGNON_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -52,3 +57,21 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     directory: Path = page.artifacts_dir
     directory.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
+def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15) -> EmailMessage:
+    """The latest mail the real SMTP server received for `address` (the app's worker sends it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if messages := smtp.to(address):
+            return messages[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no mail for {address}")
+
+
+def in_language(url: str, language: str) -> str:
+    """`url` asking for the page in `language` (its other query parameters kept)."""
+    parts = urlsplit(url)
+    query = [part for part in parts.query.split("&") if part and not part.startswith("lang=")]
+    query.append(urlencode({"lang": language}))
+    return urlunsplit(parts._replace(query="&".join(query)))

@@ -2,53 +2,72 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
+import pytest
 
+from signon import i18n
 from signon.settings import Settings
-from tests.browser.conftest import ARTIFACTS, shot
+from tests.browser.conftest import ARTIFACTS, shot, wait_for_mail
 from tests.support import LiveServer, SmtpSink, confirm_link, individual_form, make_campaign
 
-
-def wait_for_mail(smtp: SmtpSink, address: str, timeout: float = 15):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if messages := smtp.to(address):
-            return messages[-1]
-        time.sleep(0.05)
-    raise AssertionError(f"no mail for {address}")
+# The same journey in a left-to-right and a right-to-left language, each with a name in its script.
+JOURNEYS = {
+    "en": ("Maya Okafor", "maya@example.org", "Leeds", "ltr"),
+    "ar": ("مريم الحسيني", "maryam@example.org", "حلب", "rtl"),
+}
 
 
+@pytest.mark.parametrize("language", list(JOURNEYS))
 def test_individual_signs_confirms_and_appears(
-    page, live_server: LiveServer, live_settings: Settings, smtp_server: SmtpSink
+    page,
+    language: str,
+    live_server: LiveServer,
+    live_settings: Settings,
+    smtp_server: SmtpSink,
 ) -> None:  # type: ignore[no-untyped-def]
+    name, address, city, direction = JOURNEYS[language]
+
+    def t(text: str, **variables: object) -> str:
+        with i18n.using(language):
+            return i18n.gettext(text, **variables)
+
     make_campaign(live_settings)
-    page.goto(f"{live_server.url}/c/free-them")
+    page.goto(f"{live_server.url}/c/free-them" + ("" if language == "en" else f"?lang={language}"))
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("html").get_attribute("dir") == direction
+    form = page.locator("form.sign-form")
+    assert form.evaluate("form => getComputedStyle(form).direction") == direction
     shot(page, "1-campaign")
     assert page.locator("#organization").is_hidden(), "organization fields hidden for individuals"
 
-    page.get_by_label("Your name").fill("Maya Okafor")
-    page.get_by_label("Your email address").fill("maya@example.org")
-    page.get_by_label("City").fill("Leeds")
-    page.get_by_label("List my name (or my organization's name) publicly").check()
+    page.get_by_label(t("Your name")).fill(name)
+    page.get_by_label(t("Your email address")).fill(address)
+    page.get_by_label(t("City")).fill(city)
+    page.get_by_label(t("List my name (or my organization's name) publicly")).check()
     page.wait_for_timeout(2100)  # a person takes longer than the form's minimum time-to-fill
-    page.get_by_role("button", name="Sign").click()
-    page.wait_for_url("**/check-email")
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    page.get_by_role("button", name=t("Sign"), exact=True).click()
+    page.wait_for_url("**/check-email*")
+    assert page.get_by_role("heading", name=t("Check your email")).is_visible()
     shot(page, "2-check-email")
 
-    link = confirm_link(wait_for_mail(smtp_server, "maya@example.org"))
+    mail = wait_for_mail(smtp_server, address)
+    assert mail["Subject"] == t("Please confirm your signature: %(title)s", title="Free them all")
+    link = confirm_link(mail)
+    assert link.endswith(f"?lang={language}") or language == "en"
     page.goto(link)
-    assert page.get_by_text("Maya Okafor").is_visible()
+    assert page.locator("html").get_attribute("dir") == direction
+    assert page.locator("main").get_by_text(name).is_visible()
     shot(page, "3-confirm")
-    page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("heading", name="Thank you: your signature is confirmed").is_visible()
+    page.get_by_role("button", name=t("Confirm"), exact=True).click()
+    heading = t("Thank you: your signature is confirmed")
+    assert page.get_by_role("heading", name=heading).is_visible()
     shot(page, "4-confirmed")
 
-    page.get_by_role("link", name="See the campaign").click()
-    assert page.locator(".counts .total strong").inner_text() == "1"
-    assert page.locator(".endorser-list").get_by_text("Maya Okafor").is_visible()
+    page.get_by_role("link", name=t("See the campaign")).click()
+    assert page.locator("html").get_attribute("dir") == direction
+    # Arabic says "one signature" in words (توقيع واحد), so the number is read from the page's data.
+    assert page.locator(".counts").get_attribute("data-total") == "1"
+    assert page.locator(".endorser-list").get_by_text(name).is_visible()
     shot(page, "5-listed")
 
 
