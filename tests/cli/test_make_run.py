@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
         SIGNON_BASE_URL=f"http://127.0.0.1:{port}",
         SIGNON_CONFIG=str(tmp_path / "no-config.toml"),
         DEMO_PORT=str(port),
+        DEMO_PARTNER_PORT=str(free_port()),
     )
     return env
 
@@ -115,3 +117,33 @@ def test_make_run_demo_end_to_end(demo_server: str, demo_env: dict[str, str]) ->
     assert (row["name"], row["email"], row["city"]) == ("Demo Person", "demo@example.org", "Leeds")
     secret = Path(demo_env["SIGNON_DATA_DIR"]) / "secret_key"
     assert secret.exists() and oct(secret.stat().st_mode & 0o777) == "0o600"
+
+
+def test_make_run_serves_the_demo_in_every_language_and_on_a_partner_site(
+    demo_server: str, demo_env: dict[str, str]
+) -> None:
+    """The issue's promise to a newcomer: the demo in Arabic (and each language it is written
+    in), its form embedded on a page of another origin, the letter, the QR code."""
+    for texts in sorted((ROOT / "config" / "demo").glob("*.toml")):
+        title = tomllib.loads(texts.read_text(encoding="utf-8"))["title"]
+        page = httpx.get(f"{demo_server}/c/demo?lang={texts.stem}", timeout=10).text
+        assert f"<title>{title}</title>" in page, texts.stem
+    assert 'dir="rtl"' in httpx.get(f"{demo_server}/c/demo?lang=ar", timeout=10).text
+
+    partner = f"http://127.0.0.1:{demo_env['DEMO_PARTNER_PORT']}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            host_page = httpx.get(f"{partner}/", timeout=1).text
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the partner site never came up"
+            time.sleep(0.2)
+    assert f'src="{demo_server}/embed/demo/form"' in host_page
+    embed = httpx.get(f"{demo_server}/embed/demo/form", headers={"Referer": f"{partner}/"})
+    assert embed.status_code == 200
+    assert partner in embed.headers["content-security-policy"].split("frame-ancestors", 1)[1]
+
+    assert httpx.get(f"{demo_server}/c/demo/letter", timeout=10).status_code == 200
+    qr = httpx.get(f"{demo_server}/c/demo/qr.svg", timeout=10)
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
