@@ -1,0 +1,41 @@
+"""A public PDF address must not let a stream of requests keep a core building: a built letter
+answers requests for the same letter for a while, and a changed letter is built afresh."""
+
+from __future__ import annotations
+
+import asyncio
+
+from signon.letterpdf import LetterTexts
+from signon.services import letters
+from signon.services.letters import LetterService
+
+
+class CountingLetters(LetterService):
+    def __init__(self) -> None:
+        super().__init__(endorsers=None, font=None)  # type: ignore[arg-type]
+        self.builds = 0
+
+    async def _build(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
+        self.builds += 1
+        await asyncio.sleep(0.01)
+        return f"{campaign_id}-{paper}-{texts.counts}-{self.builds}".encode()
+
+
+def texts(counts: str) -> LetterTexts:
+    return LetterTexts("T", "<p>S</p>", "today", counts, "", "Orgs", "People", "nobody")
+
+
+def test_a_built_letter_answers_again_until_it_changes_or_grows_old(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        service = CountingLetters()
+        first = await service.pdf(1, "a4", texts("3 signatures"))
+        assert await service.pdf(1, "a4", texts("3 signatures")) == first
+        assert service.builds == 1
+        assert await service.pdf(1, "letter", texts("3 signatures")) != first  # other paper
+        assert await service.pdf(1, "a4", texts("4 signatures")) != first  # the count moved
+        assert service.builds == 3
+        monkeypatch.setattr(letters, "FRESH_SECONDS", 0.0)
+        await service.pdf(1, "a4", texts("4 signatures"))
+        assert service.builds == 4
+
+    asyncio.run(scenario())
