@@ -41,7 +41,7 @@ def test_organizer_journey(
 
     page.get_by_role("link", name="New campaign").click()
     page.get_by_label("Address: /c/…").fill("river")
-    page.get_by_label("Title").fill("Free the river defenders")
+    page.get_by_role("textbox", name="Title").fill("Free the river defenders")
     page.get_by_label("Statement (Markdown)").fill("We demand **justice**.")
     page.get_by_role("button", name="Preview").click()
     assert page.locator(".preview strong").inner_text() == "justice"
