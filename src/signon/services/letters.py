@@ -46,9 +46,9 @@ class LetterService:
         async with self._building:
             # A build that started after this request arrived saw everything it would see; one
             # a little older shows the same counts, so the same names give or take moderation.
-            if self._last is not None and self._last[0] == key:
-                if self._last[1] >= asked - FRESH_SECONDS:
-                    return self._last[2]
+            last = self._last
+            if last is not None and last[0] == key and last[1] >= asked - FRESH_SECONDS:
+                return last[2]
             started = time.monotonic()
             data = await self._build(campaign_id, paper, texts)
             self._last = (key, started, data)
