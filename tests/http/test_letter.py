@@ -183,7 +183,7 @@ def test_the_letter_page_holds_every_public_endorser_escaped_and_nothing_private
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Mallory &amp; &#34;Co&#34;" in page
     for secret in _secrets():
         assert secret not in page, secret
-    listed = re.findall(r'<li><span class="endorser-name">', page)
+    listed = re.findall(r'<li><bdi class="endorser-name">', page)
     assert len(listed) == len(LISTED_PEOPLE) + len(LISTED_ORGANIZATIONS), "no blank entries"
     assert page.index("Friends of the River") < page.index("Ana Lima")
     assert page.index("جمعية التضامن") < page.index("Ana Lima")
