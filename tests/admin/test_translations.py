@@ -33,7 +33,10 @@ def test_organizers_add_edit_and_remove_a_translation(
     }
     missing = post(app_client, "/admin/campaigns/free-them/texts/new", form)
     assert missing.status_code == 422
-    assert 'id="title-error">A title of 1 to 200 characters.' in missing.text
+    assert (
+        'id="title-error"><span class="visually-hidden">Error: </span>A title of 1 to 200 characters.'
+        in missing.text
+    )
     assert "Texte **gras**</textarea>" in missing.text and "Merci</textarea>" in missing.text
     assert '<option value="fr" lang="fr" selected>' in missing.text
 
@@ -48,7 +51,10 @@ def test_organizers_add_edit_and_remove_a_translation(
     assert titles_of(settings) == {"fr": "Libérez"}
     again = post(app_client, "/admin/campaigns/free-them/texts/new", {**form, "title": "Bis"})
     assert again.status_code == 422
-    assert 'id="language-error">There is already a translation into Français.' in again.text
+    assert (
+        'id="language-error"><span class="visually-hidden">Error: </span>There is already a translation into Français.'
+        in again.text
+    )
     own_language = {**form, "title": "Free", "language": "en"}
     own = post(app_client, "/admin/campaigns/free-them/texts/new", own_language)
     assert own.status_code == 422 and "written in this language" in own.text
