@@ -101,6 +101,8 @@ class LetterTexts:
     individuals: str
     nobody_listed: str
     right_to_left: bool = False
+    # The language of the title and statement: the reader's when translated, else the campaign's.
+    language: str | None = None
 
 
 def needs_shaping(text: str) -> bool:

@@ -11,6 +11,9 @@ from tests.admin.conftest import BASE, add_member, create_account, csrf_token, l
 from tests.http.test_campaign_texts import FRENCH, titles_of, translate
 from tests.support import SmtpSink, confirm_path, deliver_mail, individual_form, make_campaign
 
+# What a screen reader hears before each field's error (hidden from sight).
+HIDDEN_ERROR = '<span class="visually-hidden">Error: </span>'
+
 
 def test_organizers_add_edit_and_remove_a_translation(
     app_client: TestClient, settings: Settings
@@ -33,7 +36,7 @@ def test_organizers_add_edit_and_remove_a_translation(
     }
     missing = post(app_client, "/admin/campaigns/free-them/texts/new", form)
     assert missing.status_code == 422
-    assert 'id="title-error">A title of 1 to 200 characters.' in missing.text
+    assert f'id="title-error">{HIDDEN_ERROR}A title of 1 to 200 characters.' in missing.text
     assert "Texte **gras**</textarea>" in missing.text and "Merci</textarea>" in missing.text
     assert '<option value="fr" lang="fr" selected>' in missing.text
 
@@ -48,7 +51,8 @@ def test_organizers_add_edit_and_remove_a_translation(
     assert titles_of(settings) == {"fr": "Libérez"}
     again = post(app_client, "/admin/campaigns/free-them/texts/new", {**form, "title": "Bis"})
     assert again.status_code == 422
-    assert 'id="language-error">There is already a translation into Français.' in again.text
+    already = "There is already a translation into Français."
+    assert f'id="language-error">{HIDDEN_ERROR}{already}' in again.text
     own_language = {**form, "title": "Free", "language": "en"}
     own = post(app_client, "/admin/campaigns/free-them/texts/new", own_language)
     assert own.status_code == 422 and "written in this language" in own.text

@@ -17,13 +17,17 @@ from tests.support import (
     organization_form,
 )
 
-# Pages that need nothing but a campaign with endorsers: add new public pages here (the embeds).
+# Pages that need nothing but a campaign with endorsers: add new public pages here.
 PUBLIC_PAGES = [
     "/c/free-them",
     "/c/closed-one",
     "/c/free-them/endorsers?type=organization",
     "/c/free-them/endorsers?type=individual",
     "/c/free-them/check-email",
+    "/embed/free-them/form",
+    "/embed/closed-one/form",
+    "/embed/free-them/counter",
+    "/embed/free-them/check-email",
 ]
 
 
@@ -73,6 +77,15 @@ def test_public_pages_have_no_serious_accessibility_violations(
     assert page.locator("#display_public").get_attribute("aria-invalid") == "true"
     summary.get_by_role("link").last.click()
     assert page.evaluate("document.activeElement.id") == "display_public"
+
+    # The same inside the embed, which shows its errors in the frame.
+    page.goto(in_language(f"{live_server.url}/embed/free-them/form", language))
+    with page.expect_navigation():
+        page.locator(".sign-form [type=submit]").click()
+    shot(page, f"{language}-1-embed-errors")
+    assert_accessible(page, f"embedded form with errors ({language})")
+    assert page.evaluate("document.activeElement.classList.contains('form-errors')")
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
 
     page.goto(in_language(link, language))
     shot(page, f"{language}-2-confirm")

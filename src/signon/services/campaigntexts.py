@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from signon.db import Database
 from signon.db.models import Campaign, CampaignText, Signature, utcnow
-from signon.i18n import LANGUAGES, native_name
+from signon.i18n import LANGUAGES, gettext, native_name
 from signon.markdown import render_markdown
 from signon.services.pagecache import PageCache
 
@@ -101,13 +101,13 @@ def text_problems(title: str, statement_md: str, thank_you_md: str) -> dict[str,
     """The limits every set of texts meets, whatever its language (field -> message)."""
     found = {}
     if not title.strip() or len(title) > MAX_TITLE:
-        found["title"] = "A title of 1 to 200 characters."
+        found["title"] = gettext("A title of 1 to 200 characters.")
     if not statement_md.strip():
-        found["statement_md"] = "The statement cannot be empty."
+        found["statement_md"] = gettext("The statement cannot be empty.")
     elif len(statement_md) > MAX_TEXT:
-        found["statement_md"] = "The statement is limited to 50,000 characters."
+        found["statement_md"] = gettext("The statement is limited to 50,000 characters.")
     if len(thank_you_md) > MAX_TEXT:
-        found["thank_you_md"] = "The thank-you text is limited to 50,000 characters."
+        found["thank_you_md"] = gettext("The thank-you text is limited to 50,000 characters.")
     return found
 
 
@@ -123,7 +123,7 @@ class TextSpec:
     def problems(self) -> dict[str, str]:
         found = text_problems(self.title, self.statement_md, self.thank_you_md)
         if self.language not in LANGUAGES:
-            found["language"] = "Choose one of the languages offered."
+            found["language"] = gettext("Choose one of the languages offered.")
         return found
 
     def columns(self) -> dict[str, object]:
@@ -158,11 +158,17 @@ class CampaignTextService:
                     select(Campaign.language).where(Campaign.id == campaign_id)
                 )
                 if own == spec.language:
-                    raise TextError("language", "The campaign itself is written in this language.")
+                    raise TextError(
+                        "language", gettext("The campaign itself is written in this language.")
+                    )
                 session.add(row)
         except IntegrityError as error:
             raise TextError(
-                "language", f"There is already a translation into {native_name(spec.language)}."
+                "language",
+                gettext(
+                    "There is already a translation into %(language)s.",
+                    language=native_name(spec.language),
+                ),
             ) from error
         self.cache.forget(("campaign", slug))
         return Texts.of(row)
@@ -180,7 +186,7 @@ class CampaignTextService:
                 .returning(CampaignText)
             )
             if row is None:
-                raise TextError("language", "There is no translation into this language.")
+                raise TextError("language", gettext("There is no translation into this language."))
             texts = Texts.of(row)
         self.cache.forget(("campaign", slug))
         return texts

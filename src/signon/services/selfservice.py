@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signon.crypto import Keyring
 from signon.db import Database
-from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
+from signon.db.models import Campaign, CampaignText, OutboxMessage, Signature, utcnow
 from signon.services.records import PersonalData, apply_visibility, counts, move_counter
 from signon.tokens import ManageTokens
 
@@ -19,9 +19,18 @@ Change = Callable[[AsyncSession, Signature, Campaign], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
+class _Found:
+    signature: Signature
+    campaign: Campaign
+    # The organizers' translation into the language the signer signed in, if they wrote one.
+    translated_title: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ManageView:
     campaign_slug: str
-    campaign_title: str
+    campaign_title: str  # in the signer's language when translated
+    title_language: str
     status: str  # pending | confirmed | withdrawn
     signer_type: str
     name: str | None
@@ -43,14 +52,17 @@ class SelfService:
         if nonce is None:
             return None
         async with self.db.read() as session:
-            row = await _find(session, nonce, lock=False)
-        return self._view(*row) if row else None
+            found = await _find(session, nonce, lock=False)
+        return self._view(found) if found else None
 
-    def _view(self, signature: Signature, campaign: Campaign) -> ManageView:
+    def _view(self, found: _Found) -> ManageView:
+        signature, campaign = found.signature, found.campaign
         personal = PersonalData.open(self.keyring, signature.personal)
+        translated = found.translated_title is not None
         return ManageView(
             campaign_slug=campaign.slug,
-            campaign_title=campaign.title,
+            campaign_title=found.translated_title if translated else campaign.title,
+            title_language=signature.language if translated else campaign.language,
             status=signature.status,
             signer_type=signature.signer_type,
             name=personal.name if personal else None,
@@ -102,25 +114,27 @@ class SelfService:
         if nonce is None:
             return None
         async with self.db.write() as session:
-            row = await _find(session, nonce, lock=True)
-            if row is None:
+            found = await _find(session, nonce, lock=True)
+            if found is None:
                 return None
-            signature, campaign = row
-            if signature.status != "withdrawn":
-                signature.updated_at = utcnow()
-                await change(session, signature, campaign)
-            return self._view(signature, campaign)
+            if found.signature.status != "withdrawn":
+                found.signature.updated_at = utcnow()
+                await change(session, found.signature, found.campaign)
+            return self._view(found)
 
 
-async def _find(
-    session: AsyncSession, nonce: str, *, lock: bool
-) -> tuple[Signature, Campaign] | None:
+async def _find(session: AsyncSession, nonce: str, *, lock: bool) -> _Found | None:
     query = (
-        select(Signature, Campaign)
+        select(Signature, Campaign, CampaignText.title)
         .join(Campaign, Campaign.id == Signature.campaign_id)
+        .outerjoin(
+            CampaignText,
+            (CampaignText.campaign_id == Signature.campaign_id)
+            & (CampaignText.language == Signature.language),
+        )
         .where(Signature.token_nonce == nonce)
     )
     if lock:
         query = query.with_for_update(of=Signature)
     row = (await session.execute(query)).first()
-    return (row[0], row[1]) if row else None
+    return _Found(row[0], row[1], row[2]) if row else None

@@ -59,6 +59,7 @@ class EmbedController(Controller):
         campaign = await _framable_campaign(request, runtime, slug)
         context: dict[str, Any] = {
             "campaign": campaign,
+            "texts": campaign.texts(i18n.current()),
             "open": campaign.accepts_signatures(utcnow()),
             "values": {},
             "errors": {},
@@ -104,6 +105,7 @@ class EmbedController(Controller):
         )
         context = {
             "campaign": campaign,
+            "texts": campaign.texts(i18n.current()),
             "open": campaign.accepts_signatures(now),
             "values": problem.form.values,
             "errors": problem.form.errors,
@@ -118,7 +120,8 @@ class EmbedController(Controller):
         self, request: Request, slug: FromPath[str], runtime: NamedDependency[Runtime]
     ) -> Template:
         campaign = await _framable_campaign(request, runtime, slug)
-        return Template("embed/check_email.html", context={"campaign": campaign})
+        context = {"campaign": campaign, "texts": campaign.texts(i18n.current())}
+        return Template("embed/check_email.html", context=context)
 
     @get("/{slug:str}/counter", name="embed_counter", media_type=MediaType.HTML)
     async def counter(
@@ -129,7 +132,8 @@ class EmbedController(Controller):
 
         def render() -> str:
             template = request.app.template_engine.get_template("embed/counter.html")  # type: ignore[union-attr]
-            return template.render(campaign=campaign, status=status, request=request)
+            texts = campaign.texts(i18n.current())
+            return template.render(campaign=campaign, texts=texts, status=status, request=request)
 
         key = ("embed-counter", slug, i18n.current())
         return request.app.state.renders.get(key, (campaign, status), render)  # type: ignore[no-any-return]

@@ -51,10 +51,13 @@ def _paper(paper: str) -> str:
 
 
 def letter_texts(campaign: CampaignView) -> LetterTexts:
-    """The letter's words in the reader's language. Counts are the campaign's public ones."""
+    """The letter's words in the reader's language (the organizers' translation of the title
+    and statement when there is one). Counts are the campaign's public ones."""
+    written = campaign.texts(i18n.current())
     return LetterTexts(
-        title=campaign.title,
-        statement_html=campaign.statement_html,
+        title=written.title,
+        statement_html=written.statement_html,
+        language=written.language,
         date=i18n.format_day(utcnow().date()),
         counts=gettext(
             "Endorsements: %(total)s (organizations: %(organizations)s, "
@@ -127,7 +130,11 @@ class LetterController(Controller):
             log.warning("the PDF letter cannot be made: %s (set SIGNON_PDF_FONT)", error)
             return Template(
                 "letter_unavailable.html",
-                context={"campaign": campaign, "paper": paper},
+                context={
+                    "campaign": campaign,
+                    "texts": campaign.texts(i18n.current()),
+                    "paper": paper,
+                },
                 status_code=503,
             )
         filename = f"letter-{re.sub(r'[^a-z0-9-]', '', campaign.slug)}-{paper}.pdf"

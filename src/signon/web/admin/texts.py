@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from signon.i18n import native_name
+from signon.i18n import gettext, native_name
 from signon.runtime import Runtime
 from signon.services.access import CampaignAccess
 from signon.services.accounts import Organizer
@@ -71,7 +71,7 @@ def _translation(access: CampaignAccess, language: str) -> Texts:
     for texts in access.campaign.translations:
         if texts.language == language:
             return texts
-    raise NotFoundException("This campaign has no translation into this language.")
+    raise NotFoundException(gettext("This campaign has no translation into this language."))
 
 
 class TextsAdminController(Controller):
