@@ -157,23 +157,34 @@ def _rows(
     plan: SeedPlan, keyring: Keyring, start: int, stop: int, ended: datetime, sqlite: bool
 ) -> list[tuple[object, ...]]:
     """Rows start..stop-1 of the plan, in COLUMNS order: signature n was made `plan.count - n`
-    seconds before `ended`. Blobs and link nonces are made for the whole batch at once."""
+    seconds before `ended`. Blobs and link nonces are made for the whole batch at once.
+
+    The address hashes and link nonces are random, and each has a unique index: a batch
+    inserted in random order changes pages all over both, while one in key order walks
+    through them once. So a batch goes out in address-hash order, with its link nonces sorted
+    too (which random nonce a row gets does not matter) and its times counting up in that order
+    (so the time-ordered indexes only append)."""
     rng = random.Random(f"{plan.run}-{start}")
     count, confirmed = stop - start, plan.status == "confirmed"
     public = [rng.random() < plan.public_share for _ in range(count)]  # chose to be named
-    listed = [chose and confirmed for chose in public]
+    updates = [rng.random() < 0.3 for _ in range(count)]
     when = ended - (plan.count - start) * _SECOND
     if sqlite:  # the text SQLAlchemy itself stores on SQLite: naive UTC, always microseconds
         when = when.astimezone(UTC).replace(tzinfo=None)
     texts = _texts(plan, rng, start, stop, when)
+    keys = [keyring.email_key(email) for email in texts.emails]
+    order = sorted(range(count), key=keys.__getitem__)
+    public = [public[at] for at in order]
+    listed = [chose and confirmed for chose in public]
     hidden = (None, None, None)
-    copies = [shown if on else hidden for shown, on in zip(texts.shown, listed, strict=True)]
+    copies = [texts.shown[at] if on else hidden for at, on in zip(order, listed, strict=True)]
     return list(zip(
-        repeat(plan.campaign_id), texts.kinds, repeat(plan.status), repeat("none"),
-        map(keyring.email_key, texts.emails), keyring.encrypt_many(texts.payloads, PERSONAL),
+        repeat(plan.campaign_id), [texts.kinds[at] for at in order], repeat(plan.status),
+        repeat("none"), [keys[at] for at in order],
+        keyring.encrypt_many([texts.payloads[at] for at in order], PERSONAL),
         ["public" if chose else "private" for chose in public],
-        [rng.random() < 0.3 for _ in range(count)], listed, *zip(*copies, strict=True),
-        _link_nonces(count), repeat(1), texts.stamps, texts.stamps,
+        [updates[at] for at in order], listed, *zip(*copies, strict=True),
+        sorted(_link_nonces(count)), repeat(1), texts.stamps, texts.stamps,
         texts.stamps if confirmed else repeat(None),
     ))  # fmt: skip
 
