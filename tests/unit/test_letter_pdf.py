@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 
 from signon.letterfonts import (
-    FALLBACK_CANDIDATES,
     FONT_CANDIDATES,
     FontUnavailable,
     LetterFont,
@@ -21,6 +19,7 @@ from signon.letterfonts import (
 from signon.letterpdf import LetterPdf, LetterTexts, needs_shaping
 from signon.services.endorsers import Endorser
 from signon.settings import load_settings
+from tests.support import require_fallback_fonts
 
 DEJAVU = FONT_CANDIDATES[0]
 TEXTS = LetterTexts(
@@ -144,23 +143,12 @@ def test_right_to_left_readers_get_the_first_column_on_the_right() -> None:
     assert positions[0] > width / 2 > positions[1]
 
 
-# What .ci/run installs: Debian's fonts-droid-fallback (CJK, Hangul) and fonts-lohit-deva.
-DROID_FULL, DROID, *_ = FALLBACK_CANDIDATES
-LOHIT = Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf")
 CJK_AND_INDIC = ["王芳", "陈 李", "佐藤 さくら", "山田 ケンジ", "김민지", "प्रिया शर्मा"]
 
 
 @pytest.fixture
 def fallback_fonts() -> tuple[Path, ...]:
-    fonts = (DROID_FULL, DROID, LOHIT)
-    missing = [str(path) for path in fonts if not path.is_file()]
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must test the fallback fonts: {', '.join(missing)} missing")
-        pytest.skip(
-            f"no {', '.join(missing)} (apt-get install fonts-droid-fallback fonts-lohit-deva)"
-        )
-    return fonts
+    return require_fallback_fonts()
 
 
 def glyph_names(reader: PdfReader) -> str:
