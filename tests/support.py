@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 import re
 import socket
 import threading
@@ -13,8 +14,10 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import TypeVar
 
+import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
@@ -273,3 +276,24 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+# The PDF letter's fallback fonts .ci/run installs (Debian's fonts-droid-fallback: CJK, and
+# Hangul in the second file; fonts-lohit-deva: Devanagari).
+FALLBACK_FONTS = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf"),
+    Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
+)
+
+
+def require_fallback_fonts() -> tuple[Path, ...]:
+    """Skips the test where the fonts are not installed, except on CI, where it fails."""
+    missing = [str(path) for path in FALLBACK_FONTS if not path.is_file()]
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must test the PDF fallback fonts: {', '.join(missing)} missing")
+        pytest.skip(
+            f"no {', '.join(missing)} (apt-get install fonts-droid-fallback fonts-lohit-deva)"
+        )
+    return FALLBACK_FONTS

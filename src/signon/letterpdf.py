@@ -6,38 +6,30 @@ nothing of the database or the request. Building is CPU work: callers run it off
 
 fpdf2 lays out a line with text shaping (HarfBuzz, needed for Arabic, Hebrew and Indic names)
 at about 1 ms, and even a plain `cell` at 0.2 ms; a letter may hold 100,000 names. So a name
-in a script that needs no shaping and fits its column is drawn directly with `text()` (0.05 ms),
-and only the others go through `multi_cell` with shaping.
+in a script that needs no shaping, whose characters are all in the main font, and that fits its
+column is drawn directly with `text()` (0.05 ms); only the others go through `cell` or
+`multi_cell`, with shaping when their script needs it and with the fallback fonts (CJK, Indic...)
+for the characters the main font lacks. A name with characters no font covers is drawn without
+them, and the build logs one warning saying how many names lost characters.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import TextStyle
 
+from signon.letterfonts import Fallbacks, FontUnavailable, LetterFont, describe
 from signon.services.endorsers import Endorser
 
+log = logging.getLogger(__name__)
+
 PAPERS = {"a4": "A4", "letter": "Letter"}
-# Common places of a Unicode sans-serif font, best first. Debian's fonts-dejavu-core is the one
-# .ci/run installs; the others are the same family elsewhere, or broad fonts of other systems.
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian, Ubuntu
-    Path("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf"),  # Fedora
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),  # Arch
-    Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"),
-    Path("/usr/share/fonts/noto/NotoSans-Regular.ttf"),
-    Path("/usr/share/fonts/truetype/freefont/FreeSans.ttf"),
-    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
-    Path("/Library/Fonts/Arial Unicode.ttf"),  # macOS
-    Path("C:/Windows/Fonts/arial.ttf"),
-)
 FAMILY = "letter"
 # Scripts whose letters change shape or order in context (right-to-left, Indic, South-East
 # Asian...), combining marks left after NFC, and the joiners and direction marks.
@@ -55,37 +47,6 @@ ENTRY_SPACE = 1.2  # mm after each endorser
 _PT = 25.4 / 72  # mm in a point
 # Replaced by the page count at the end; as wide as the widest count it may stand for.
 PAGES_ALIAS = "{pages__}"
-
-
-class FontUnavailable(Exception):
-    """No usable TrueType font: the PDF cannot be made (the HTML letter still can)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LetterFont:
-    regular: Path
-    bold: Path
-
-
-def find_font(configured: Path | None, candidates: Sequence[Path] = FONT_CANDIDATES) -> LetterFont:
-    """The configured font, or else the first common one found. A configured font that is
-    missing is an error, not a reason to pick another: the operator asked for that one."""
-    if configured is not None:
-        if not configured.is_file():
-            raise FontUnavailable(f"the configured PDF font {configured} does not exist")
-        return LetterFont(configured, _bold_of(configured))
-    for path in candidates:
-        if path.is_file():
-            return LetterFont(path, _bold_of(path))
-    raise FontUnavailable("no Unicode TrueType font found (install fonts-dejavu-core)")
-
-
-def _bold_of(regular: Path) -> Path:
-    stem = regular.stem.removesuffix("-Regular")
-    for name in (f"{stem}-Bold{regular.suffix}", f"{stem}Bold{regular.suffix}"):
-        if (regular.parent / name).is_file():
-            return regular.parent / name
-    return regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +122,9 @@ class LetterPdf:
             self.pdf.add_font(FAMILY, "BI", font.bold)
         except Exception as error:  # fontTools and fpdf2 raise many kinds for a bad file
             raise FontUnavailable(f"the font {font.regular} cannot be used: {error}") from error
+        self.fallbacks = Fallbacks(self.pdf, FAMILY, font.fallbacks)
+        # Endorsers whose name or details have a character no font covers.
+        self.incomplete_names = 0
         self.pdf.set_margins(18, 18, 18)
         self.pdf.set_auto_page_break(False)
         self.align = "R" if texts.right_to_left else "L"
@@ -171,6 +135,10 @@ class LetterPdf:
 
     def begin(self) -> None:
         pdf, texts = self.pdf, self.texts
+        for text in (texts.title, texts.date, texts.statement_html, texts.counts):
+            self.fallbacks.prepare(text, "B")
+            self.fallbacks.prepare(text)
+        self.fallbacks.prepare(texts.named_below)
         pdf.add_page()
         pdf.set_text_shaping(True)
         pdf.set_font(FAMILY, "B", 16)
@@ -215,6 +183,13 @@ class LetterPdf:
         self._draw_line(_Line(text, NAME_SIZE, "", 90))
 
     def finish(self) -> bytes:
+        if self.incomplete_names:
+            log.warning(
+                "%d names in the PDF letter have characters no font covers, drawn without them "
+                "(%s): add a font that has them to SIGNON_PDF_FALLBACK_FONTS",
+                self.incomplete_names,
+                describe(list(self.fallbacks.missing)),
+            )
         return bytes(self.pdf.output())
 
     def _entry(self, endorser: Endorser) -> None:
@@ -225,6 +200,8 @@ class LetterPdf:
         parts = [_Line(name, NAME_SIZE, "", 0)]
         if details:
             parts.append(_Line(details, DETAIL_SIZE, "", 90))
+        if not all([self.fallbacks.prepare(part.text) for part in parts]):
+            self.incomplete_names += 1
         plans = [self._plan(part) for part in parts]
         self._make_room(sum(plan.height for plan in plans))
         for part, plan in zip(parts, plans, strict=True):
@@ -232,13 +209,16 @@ class LetterPdf:
         self.y += ENTRY_SPACE
 
     def _draw_line(self, line: _Line) -> None:
+        self.fallbacks.prepare(line.text, line.style)
         self._draw(line, self._plan(line))
 
     def _plan(self, line: _Line) -> _Plan:
         """How a piece of text is drawn in a column: directly, as one shaped cell, or wrapped."""
         pdf = self.pdf
         shaped = needs_shaping(line.text)
-        if not shaped:
+        # text() draws with the main font alone: a character it lacks needs a fallback font.
+        plain = not shaped and self.fallbacks.covers(line.text, line.style)
+        if plain:
             # FPDF.get_string_width costs ten times this: it parses styles and directions.
             face = pdf.fonts[FAMILY + line.style]
             width = face.get_text_width(line.text, line.size, None)[1] / pdf.k
@@ -249,7 +229,7 @@ class LetterPdf:
         try:
             width = pdf.get_string_width(line.text)
             if width <= self.column_width - 2:
-                return _Plan("cell" if shaped else "text", 1, line.height, width)
+                return _Plan("text" if plain else "cell", 1, line.height, width)
             wrapped = pdf.multi_cell(
                 self.column_width, line.height, line.text, dry_run=True, output="LINES"
             )

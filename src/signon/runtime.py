@@ -110,7 +110,7 @@ class Runtime:
             exports=ExportService(db, keyring),
             updates=UpdateService(db, keyring, composer, signatures, settings.updates_per_minute),
             reminders=Reminders(db, keyring, signatures, settings.reminder_after),
-            letters=LetterService(endorsers, settings.pdf_font),
+            letters=LetterService(endorsers, settings.pdf_font, settings.pdf_fallback_fonts),
         )
 
     async def close(self) -> None:

@@ -61,6 +61,9 @@ class Settings:
     closed_retention: timedelta = timedelta(days=90)
     # The TrueType font of the PDF letter; unset: DejaVu Sans or another common system font.
     pdf_font: Path | None = None
+    # Fonts for the characters the PDF font lacks (CJK, Indic...), tried in order; unset: the
+    # common system ones found (letterfonts.FALLBACK_CANDIDATES).
+    pdf_fallback_fonts: tuple[Path, ...] | None = None
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
     migrations_dir: Path = field(default=PROJECT_ROOT / "migrations")
@@ -153,6 +156,13 @@ def _trusted_proxies(values: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(network) for network in networks)
 
 
+def _paths(raw: object) -> tuple[Path, ...] | None:
+    """Paths separated by ":" (or a list, in the config file); unset or empty: None."""
+    parts = raw if isinstance(raw, list) else str(raw or "").split(":")
+    paths = tuple(Path(str(part).strip()) for part in parts if str(part).strip())
+    return paths or None
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, config_file: Path | None = None
 ) -> Settings:
@@ -235,6 +245,7 @@ def load_settings(
         pending_retention=timedelta(days=pending_days),
         closed_retention=timedelta(days=closed_days),
         pdf_font=Path(str(values["SIGNON_PDF_FONT"])) if values.get("SIGNON_PDF_FONT") else None,
+        pdf_fallback_fonts=_paths(values.get("SIGNON_PDF_FALLBACK_FONTS")),
     )
 
 

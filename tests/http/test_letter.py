@@ -22,6 +22,7 @@ from tests.support import (
     individual_form,
     make_campaign,
     organization_form,
+    require_fallback_fonts,
     run_with_runtime,
 )
 
@@ -246,13 +247,40 @@ def test_bad_paper_and_unknown_or_draft_campaigns_get_clear_pages(
         assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("font", ["missing.ttf", "not-a-font.ttf"])
+def test_names_in_chinese_japanese_korean_and_devanagari_are_in_the_pdf(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    require_fallback_fonts()
+    make_campaign(settings)
+    people = {"wang": "王芳", "sato": "佐藤 さくら", "kim": "김민지", "priya": "प्रिया शर्मा"}
+    for who, name in people.items():
+        form = individual_form(email=f"{who}@example.org", name=name, city="東京")
+        assert client.post("/c/free-them/sign", data=form).status_code == 200
+    deliver_mail(settings)
+    for message in smtp_server.messages:
+        assert client.post(confirm_path(message)).status_code == 200
+    _, text = pdf_text(client.get("/c/free-them/letter.pdf").content)
+    for word in ("王芳", "佐藤", "さくら", "김민지", "東京"):
+        assert word in text, word
+    # Shaping reorders Devanagari's vowel signs: each glyph is there, not in typing order.
+    assert set("प्रियाशर्मा") <= set(text)
+
+
+@pytest.mark.parametrize(
+    ("font", "fallback"),
+    [("missing.ttf", None), ("not-a-font.ttf", None), (None, "missing.ttf")],
+)
 def test_without_a_usable_font_the_pdf_points_to_the_printable_page(
-    settings: Settings, tmp_path: Path, font: str
+    settings: Settings, tmp_path: Path, font: str | None, fallback: str | None
 ) -> None:
     (tmp_path / "not-a-font.ttf").write_text("this is not a TrueType font")
     make_campaign(settings)
-    app = create_app(settings.with_changes(pdf_font=tmp_path / font))
+    app = create_app(
+        settings.with_changes(
+            pdf_font=tmp_path / font if font else None,
+            pdf_fallback_fonts=(tmp_path / fallback,) if fallback else None,
+        )
+    )
     with TestClient(app=app, base_url="http://testserver.local") as client:
         response = client.get("/c/free-them/letter.pdf?paper=letter")
         assert response.status_code == 503

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from signon.letterpdf import (
+from signon.letterfonts import (
     FONT_CANDIDATES,
     FontUnavailable,
-    LetterPdf,
-    LetterTexts,
+    LetterFont,
     find_font,
-    needs_shaping,
 )
+from signon.letterpdf import LetterPdf, LetterTexts, needs_shaping
 from signon.services.endorsers import Endorser
 from signon.settings import load_settings
+from tests.support import require_fallback_fonts
 
 DEJAVU = FONT_CANDIDATES[0]
 TEXTS = LetterTexts(
@@ -33,8 +34,13 @@ TEXTS = LetterTexts(
 )
 
 
-def build(endorsers: list[Endorser], paper: str = "a4", texts: LetterTexts = TEXTS) -> PdfReader:
-    document = LetterPdf(find_font(None), paper, texts)
+def build(
+    endorsers: list[Endorser],
+    paper: str = "a4",
+    texts: LetterTexts = TEXTS,
+    font: LetterFont | None = None,
+) -> PdfReader:
+    document = LetterPdf(font or find_font(None), paper, texts)
     document.begin()
     document.section(texts.individuals)
     document.add(endorsers)
@@ -135,3 +141,115 @@ def test_right_to_left_readers_get_the_first_column_on_the_right() -> None:
     width = float(reader.pages[0].mediabox.width)
     assert len(positions) == 2
     assert positions[0] > width / 2 > positions[1]
+
+
+CJK_AND_INDIC = ["王芳", "陈 李", "佐藤 さくら", "山田 ケンジ", "김민지", "प्रिया शर्मा"]
+
+
+@pytest.fixture
+def fallback_fonts() -> tuple[Path, ...]:
+    return require_fallback_fonts()
+
+
+def glyph_names(reader: PdfReader) -> str:
+    """Every character the page's text can be read back as, in any order (shaped scripts come
+    out reordered and split; what matters is that each glyph is there)."""
+    return "".join(sorted(set(text_of(reader))))
+
+
+def test_cjk_hangul_and_devanagari_names_are_drawn_with_the_fallback_fonts(
+    fallback_fonts: tuple[Path, ...],
+) -> None:
+    font = find_font(None)
+    assert set(fallback_fonts) <= set(font.fallbacks), "the common fallbacks are found"
+    endorsers = [Endorser("individual", name, None, "Pune, पुणे") for name in CJK_AND_INDIC]
+    endorsers.append(Endorser("individual", "Ana 王 Lima", None, "東京, Japan"))
+    reader = build(endorsers, font=font)
+    text = text_of(reader)
+    for name in (
+        "王芳",
+        "陈",
+        "李",
+        "佐藤",
+        "さくら",
+        "山田",
+        "ケンジ",
+        "김민지",
+        "Ana",
+        "Lima",
+        "東京",
+    ):
+        assert name in text, name
+    glyphs = glyph_names(reader)
+    for char in "प्रियाशर्मापुणे":
+        assert char in glyphs, char
+    fonts = {
+        str(font_object["/BaseFont"])
+        for page in reader.pages
+        for font_object in page["/Resources"]["/Font"].values()
+    }
+    assert any("Droid" in name for name in fonts) and any("Lohit" in name for name in fonts)
+
+
+def test_without_fallback_fonts_such_names_are_missing(tmp_path: Path) -> None:
+    """The reason for the fallbacks: DejaVu Sans alone draws no CJK."""
+    reader = build([Endorser("individual", "王芳", None, None)], font=find_font(None, fallbacks=[]))
+    assert "王" not in text_of(reader)
+
+
+def test_a_title_in_chinese_is_drawn_too(fallback_fonts: tuple[Path, ...]) -> None:
+    chinese = LetterTexts(
+        title="撤销指控",
+        statement_html="<p>我们<strong>站在一起</strong>。</p>",
+        date="2026年11月21日",
+        counts="联署：1",
+        named_below="以下是选择公开署名的人。",
+        organizations="组织",
+        individuals="个人",
+        nobody_listed="—",
+    )
+    text = text_of(build([Endorser("individual", "王芳", None, None)], texts=chinese))
+    for words in ("撤销指控", "我们", "站在一起", "联署", "以下是选择公开署名的人", "个人", "王芳"):
+        assert words in text, words
+
+
+def test_a_name_no_font_covers_is_drawn_as_far_as_it_can_be_and_logged_once(
+    fallback_fonts: tuple[Path, ...], caplog: pytest.LogCaptureFixture
+) -> None:
+    phoenician = "\U00010900\U00010901\U00010902"  # no common font has the Phoenician script
+    endorsers = [
+        Endorser("individual", f"Ana {phoenician}", None, None),
+        Endorser("individual", "Sam Okafor", None, f"Tyre {phoenician}"),
+        Endorser("individual", "王芳", None, None),
+    ]
+    with caplog.at_level(logging.WARNING, logger="signon.letterpdf"):
+        text = text_of(build(endorsers))
+    assert "Ana" in text and "Tyre" in text and "王芳" in text
+    warnings = [r.getMessage() for r in caplog.records if r.name == "signon.letterpdf"]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("2 names in the PDF letter have characters no font covers")
+    assert "U+10900 PHOENICIAN LETTER ALF" in warnings[0]
+    assert "Ana" not in warnings[0], "the warning names characters, never a signer"
+
+
+def test_fallback_fonts_are_a_setting_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
+    env = {"SIGNON_DEV": "1", "SIGNON_DATA_DIR": str(tmp_path)}
+    assert load_settings(env, config_file=tmp_path / "none.toml").pdf_fallback_fonts is None
+    env["SIGNON_PDF_FALLBACK_FONTS"] = "/srv/fonts/Cjk.ttf: /srv/fonts/Deva.ttf:"
+    settings = load_settings(env, config_file=tmp_path / "none.toml")
+    assert settings.pdf_fallback_fonts == (Path("/srv/fonts/Cjk.ttf"), Path("/srv/fonts/Deva.ttf"))
+    chosen = tmp_path / "Mine.ttf"
+    shutil.copyfile(DEJAVU, chosen)
+    assert find_font(None, fallbacks=[chosen]).fallbacks == (chosen,), "exactly those, in order"
+    with pytest.raises(FontUnavailable):
+        find_font(None, fallbacks=[chosen, tmp_path / "absent.ttf"])
+    assert find_font(None, fallback_candidates=[tmp_path / "absent.ttf", chosen]).fallbacks == (
+        chosen,
+    )
+
+
+def test_a_fallback_that_is_not_a_font_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttf"
+    bad.write_bytes(b"\x00\x01\x00\x00 not really a font")
+    with pytest.raises(FontUnavailable):
+        build([Endorser("individual", "王芳", None, None)], font=find_font(None, fallbacks=[bad]))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from anyio import to_thread
 
-from signon.letterpdf import LetterFont, LetterPdf, LetterTexts, find_font
+from signon.letterfonts import LetterFont, find_font
+from signon.letterpdf import LetterPdf, LetterTexts
 from signon.services.endorsers import Endorser, EndorserService
 
 SECTIONS = ("organization", "individual")
@@ -25,9 +26,15 @@ FRESH_SECONDS = 60.0
 
 
 class LetterService:
-    def __init__(self, endorsers: EndorserService, font: Path | None) -> None:
+    def __init__(
+        self,
+        endorsers: EndorserService,
+        font: Path | None,
+        fallback_fonts: tuple[Path, ...] | None = None,
+    ) -> None:
         self.endorsers = endorsers
         self.font_setting = font
+        self.fallback_fonts_setting = fallback_fonts
         # One PDF is built at a time per process: a build is seconds of CPU, and the address is
         # public. Requests that waited for a build of the same letter get its result.
         self._building = asyncio.Lock()
@@ -38,7 +45,7 @@ class LetterService:
 
     def font(self) -> LetterFont:
         """Raises FontUnavailable when no font can be used (before any work is done)."""
-        return find_font(self.font_setting)
+        return find_font(self.font_setting, fallbacks=self.fallback_fonts_setting)
 
     async def pdf(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
         key = (campaign_id, paper, texts)

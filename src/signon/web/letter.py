@@ -22,7 +22,8 @@ from litestar.response import Stream, Template
 from signon import i18n
 from signon.db.models import utcnow
 from signon.i18n import gettext
-from signon.letterpdf import PAPERS, FontUnavailable, LetterTexts
+from signon.letterfonts import FontUnavailable
+from signon.letterpdf import PAPERS, LetterTexts
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.endorsers import Endorser
@@ -127,7 +128,11 @@ class LetterController(Controller):
         try:
             document = await runtime.letters.pdf(campaign.id, paper, letter_texts(campaign))
         except FontUnavailable as error:
-            log.warning("the PDF letter cannot be made: %s (set SIGNON_PDF_FONT)", error)
+            log.warning(
+                "the PDF letter cannot be made: %s (see SIGNON_PDF_FONT and "
+                "SIGNON_PDF_FALLBACK_FONTS)",
+                error,
+            )
             return Template(
                 "letter_unavailable.html",
                 context={
