@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 
 from litestar import Controller, Request, get, post
@@ -74,6 +75,28 @@ def _translation(access: CampaignAccess, language: str) -> Texts:
     raise NotFoundException(gettext("This campaign has no translation into this language."))
 
 
+async def _save(
+    request: Request,
+    organizer: Organizer,
+    access: CampaignAccess,
+    data: TextForm,
+    store: Callable[[int, str, TextSpec], Awaitable[Texts]],
+    editing: bool,
+) -> Template | Redirect:
+    """Check a translation's form, preview it, or store it (add or change) and go back."""
+    if errors := data.spec().problems():
+        return _text_page(organizer, access, data, errors, editing=editing, status_code=422)
+    if data.action == "preview":
+        preview = preview_texts(data.statement_md, data.thank_you_md)
+        return _text_page(organizer, access, data, {}, editing=editing, preview=preview)
+    try:
+        await store(access.campaign.id, access.campaign.slug, data.spec())
+    except TextError as error:
+        errors = {error.field: str(error)}
+        return _text_page(organizer, access, data, errors, editing=editing, status_code=422)
+    return _to_campaign(request, access.campaign.slug)
+
+
 class TextsAdminController(Controller):
     path = "/admin/campaigns/{slug:str}/texts"
 
@@ -97,23 +120,7 @@ class TextsAdminController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Template | Redirect:
         access = await runtime.access.campaign(organizer, slug, "edit")
-        if errors := data.spec().problems():
-            return _text_page(organizer, access, data, errors, editing=False, status_code=422)
-        if data.action == "preview":
-            return _text_page(
-                organizer,
-                access,
-                data,
-                {},
-                editing=False,
-                preview=preview_texts(data.statement_md, data.thank_you_md),
-            )
-        try:
-            await runtime.texts.add(access.campaign.id, access.campaign.slug, data.spec())
-        except TextError as error:
-            errors = {error.field: str(error)}
-            return _text_page(organizer, access, data, errors, editing=False, status_code=422)
-        return _to_campaign(request, slug)
+        return await _save(request, organizer, access, data, runtime.texts.add, editing=False)
 
     @get("/{language:str}", name="admin_text_edit")
     async def edit_page(
@@ -140,23 +147,7 @@ class TextsAdminController(Controller):
         access = await runtime.access.campaign(organizer, slug, "edit")
         _translation(access, language)
         data.language = language  # the address names the language; the form cannot move it
-        if errors := data.spec().problems():
-            return _text_page(organizer, access, data, errors, editing=True, status_code=422)
-        if data.action == "preview":
-            return _text_page(
-                organizer,
-                access,
-                data,
-                {},
-                editing=True,
-                preview=preview_texts(data.statement_md, data.thank_you_md),
-            )
-        try:
-            await runtime.texts.change(access.campaign.id, access.campaign.slug, data.spec())
-        except TextError as error:
-            errors = {error.field: str(error)}
-            return _text_page(organizer, access, data, errors, editing=True, status_code=422)
-        return _to_campaign(request, slug)
+        return await _save(request, organizer, access, data, runtime.texts.change, editing=True)
 
     @post("/{language:str}/remove", name="admin_text_remove")
     async def remove(
