@@ -54,12 +54,13 @@ async def campaign_counts(request: Request) -> ASGIResponse:
     slug = request.path_params["slug"]
     campaign = await campaign_or_404(state.runtime, slug)
     status = campaign.effective_status(utcnow())
-    reader = i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
-    texts = campaign.texts(reader)
+    language, title = campaign.language, campaign.title
+    if campaign.translations:  # only then does the reader's language matter (the hot path)
+        query, accept = request.query_params.get("lang"), request.headers.get("accept-language")
+        texts = campaign.texts(i18n.choose(query, accept))
+        language, title = texts.language, texts.title
     body, etag = state.renders.get(
-        ("count", slug, texts.language),
-        (campaign, status),
-        lambda: _count_json(campaign, status, texts.title),
+        ("count", slug, language), (campaign, status), lambda: _count_json(campaign, status, title)
     )
     headers = {"cache-control": _COUNT_CACHE, "etag": etag}
     if campaign.translations:  # the title, hence the body, depends on the reader's language
