@@ -39,3 +39,25 @@ def test_a_built_letter_answers_again_until_it_changes_or_grows_old(monkeypatch)
         assert service.builds == 4
 
     asyncio.run(scenario())
+
+
+def test_printable_letters_stream_a_few_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(letters, "STREAMS_AT_ONCE", 1)
+    service = CountingLetters()
+    order: list[str] = []
+
+    async def letter(name: str):  # type: ignore[no-untyped-def]
+        for part in ("start", "end"):
+            order.append(f"{name} {part}")
+            await asyncio.sleep(0.01)
+            yield part
+
+    async def read(name: str) -> list[str]:
+        return [chunk async for chunk in service.in_turn(letter(name))]
+
+    async def scenario() -> None:
+        first, second = await asyncio.gather(read("a"), read("b"))
+        assert first == second == ["start", "end"]
+
+    asyncio.run(scenario())
+    assert order == ["a start", "a end", "b start", "b end"]  # never interleaved

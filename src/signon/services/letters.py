@@ -23,6 +23,9 @@ BATCH_SIZE = 1000
 # A built PDF answers requests for the same letter (same texts and counts) for this long: the
 # address is public, and without it a stream of requests would keep a core building.
 FRESH_SECONDS = 60.0
+# Printable letters streamed at once per process; more wait their turn. Each is the whole list
+# in one response, from a public address.
+STREAMS_AT_ONCE = 4
 
 
 class LetterService:
@@ -39,6 +42,13 @@ class LetterService:
         # public. Requests that waited for a build of the same letter get its result.
         self._building = asyncio.Lock()
         self._last: tuple[tuple[object, ...], float, bytes] | None = None
+        self._streams = asyncio.Semaphore(STREAMS_AT_ONCE)
+
+    async def in_turn(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        """`chunks` (a printable letter), streamed once fewer than STREAMS_AT_ONCE others are."""
+        async with self._streams:
+            async for chunk in chunks:
+                yield chunk
 
     def section(self, campaign_id: int, signer_type: str) -> AsyncIterator[list[Endorser]]:
         return self.endorsers.every(campaign_id, signer_type, BATCH_SIZE)

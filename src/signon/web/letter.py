@@ -114,7 +114,8 @@ class LetterController(Controller):
             "switcher_keeps": ("paper",),
         }
         template = _streaming_template(request, "letter.html")
-        return Stream(template.generate_async(**context), media_type="text/html; charset=utf-8")
+        chunks = runtime.letters.in_turn(template.generate_async(**context))
+        return Stream(chunks, media_type="text/html; charset=utf-8")
 
     @get("/c/{slug:str}/letter.pdf", name="letter_pdf")
     async def letter_pdf(
