@@ -15,6 +15,7 @@ them, and the build logs one warning saying how many names lost characters.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fpdf import FPDF
+from fpdf.errors import FPDFException
 from fpdf.fonts import TextStyle
 
 from signon.letterfonts import Fallbacks, FontUnavailable, LetterFont, describe
@@ -64,6 +66,23 @@ class LetterTexts:
     right_to_left: bool = False
     # The language of the title and statement: the reader's when translated, else the campaign's.
     language: str | None = None
+
+
+# What fpdf2's HTML layout raises for markup it cannot set (inline markup in a table header, a
+# table wider than the page): the statement is then set as plain text (plain_statement).
+STATEMENT_LAYOUT_ERRORS = (NotImplementedError, FPDFException)
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|tr|blockquote|pre|table|ul|ol)>|<br\s*/?>", re.I)
+_CELL_END = re.compile(r"</t[dh]>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def plain_statement(statement_html: str) -> str:
+    """The statement's text without its markup, one paragraph per block, as simple HTML."""
+    text = _NEWLINES.sub(" ", statement_html)  # markup's own line breaks are not the text's
+    text = _TAG.sub("", _CELL_END.sub(" · ", _BLOCK_END.sub("\n", text)))
+    paragraphs = (" ".join(line.split()).strip(" ·") for line in html.unescape(text).splitlines())
+    return "".join(f"<p>{html.escape(line)}</p>" for line in paragraphs if line)
 
 
 def needs_shaping(text: str) -> bool:

@@ -72,6 +72,7 @@ def test_the_choice_holds_on_every_organizer_page_until_changed(
         "/admin/campaigns/alpha/edit",
         "/admin/campaigns/alpha/moderation?view=hidden",
         "/admin/campaigns/alpha/updates/",
+        "/admin/campaigns/alpha/texts/new",
         "/admin/password",
     ):
         page = app_client.get(path)

@@ -67,6 +67,7 @@ def test_organizers_add_edit_and_remove_a_translation(
     assert app_client.get("/admin/campaigns/free-them/texts/de").status_code == 404
     assert post(app_client, "/admin/campaigns/free-them/texts/fr/remove").status_code == 303
     assert titles_of(settings) == {}
+    assert post(app_client, "/admin/campaigns/free-them/texts/fr/remove").status_code == 404
 
 
 def test_a_viewer_cannot_touch_translations_and_forms_need_their_csrf_token(

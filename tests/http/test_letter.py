@@ -289,3 +289,18 @@ def test_without_a_usable_font_the_pdf_points_to_the_printable_page(
         assert 'href="/c/free-them/letter?paper=letter"' in response.text
         assert str(tmp_path) not in response.text, "the server's paths are not shown"
         assert client.get("/c/free-them/letter").status_code == 200
+
+
+def test_a_statement_the_pdf_cannot_lay_out_comes_as_plain_text(
+    client: TestClient, settings: Settings
+) -> None:
+    """fpdf2 sets no inline markup in a table header, nor a table wider than the page: the
+    statement then comes as plain text instead of the public address failing."""
+    header = "| **Charge** `art. 12` | Status |\n|---|---|\n| Obstruction | dropped |\n"
+    wide = "|" + "|".join(f"c{n}" for n in range(40)) + "|\n|" + "---|" * 40 + "\n"
+    make_campaign(settings, statement_md=f"We ask.\n\n{header}\n{wide}")
+    response = client.get("/c/free-them/letter.pdf")
+    assert response.status_code == 200
+    _, text = pdf_text(response.content)
+    for word in ("We ask.", "Charge", "art. 12", "Obstruction", "dropped", "c39"):
+        assert word in text, word

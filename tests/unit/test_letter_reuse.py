@@ -34,6 +34,10 @@ def test_a_built_letter_answers_again_until_it_changes_or_grows_old(monkeypatch)
         assert await service.pdf(1, "letter", texts("3 signatures")) != first  # other paper
         assert await service.pdf(1, "a4", texts("4 signatures")) != first  # the count moved
         assert service.builds == 3
+        # Alternating papers (or campaigns) finds each letter's own build.
+        assert await service.pdf(1, "letter", texts("3 signatures")) != first
+        assert await service.pdf(1, "a4", texts("3 signatures")) == first
+        assert service.builds == 3
         monkeypatch.setattr(letters, "FRESH_SECONDS", 0.0)
         await service.pdf(1, "a4", texts("4 signatures"))
         assert service.builds == 4

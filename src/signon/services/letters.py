@@ -8,21 +8,26 @@ public copy, nothing else.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 from anyio import to_thread
 
 from signon.letterfonts import LetterFont, find_font
-from signon.letterpdf import LetterPdf, LetterTexts
+from signon.letterpdf import STATEMENT_LAYOUT_ERRORS, LetterPdf, LetterTexts, plain_statement
 from signon.services.endorsers import Endorser, EndorserService
+
+log = logging.getLogger(__name__)
 
 SECTIONS = ("organization", "individual")
 BATCH_SIZE = 1000
 # A built PDF answers requests for the same letter (same texts and counts) for this long: the
 # address is public, and without it a stream of requests would keep a core building.
 FRESH_SECONDS = 60.0
+KEPT_BUILDS = 8  # letters kept (papers, languages, campaigns): a few MB each at most
 # Printable letters streamed at once per process; more wait their turn. Each is the whole list
 # in one response, from a public address.
 STREAMS_AT_ONCE = 4
@@ -39,9 +44,10 @@ class LetterService:
         self.font_setting = font
         self.fallback_fonts_setting = fallback_fonts
         # One PDF is built at a time per process: a build is seconds of CPU, and the address is
-        # public. Requests that waited for a build of the same letter get its result.
+        # public. A request for a letter built less than FRESH_SECONDS ago gets that build.
         self._building = asyncio.Lock()
-        self._last: tuple[tuple[object, ...], float, bytes] | None = None
+        # The latest builds by letter (campaign, paper, texts): (when started, the PDF).
+        self._built: dict[tuple[object, ...], tuple[float, bytes]] = {}
         self._streams = asyncio.Semaphore(STREAMS_AT_ONCE)
 
     async def in_turn(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -63,18 +69,27 @@ class LetterService:
         async with self._building:
             # A build that started after this request arrived saw everything it would see; one
             # a little older shows the same counts, so the same names give or take moderation.
-            last = self._last
-            if last is not None and last[0] == key and last[1] >= asked - FRESH_SECONDS:
-                return last[2]
+            built = self._built.get(key)
+            if built is not None and built[0] >= asked - FRESH_SECONDS:
+                return built[1]
             started = time.monotonic()
             data = await self._build(campaign_id, paper, texts)
-            self._last = (key, started, data)
+            self._built.pop(key, None)
+            self._built[key] = (started, data)
+            while len(self._built) > KEPT_BUILDS:  # the oldest first (dicts keep insertion order)
+                del self._built[next(iter(self._built))]
             return data
 
     async def _build(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
         font = self.font()
         document = await to_thread.run_sync(LetterPdf, font, paper, texts)
-        await to_thread.run_sync(document.begin)
+        try:
+            await to_thread.run_sync(document.begin)
+        except STATEMENT_LAYOUT_ERRORS as error:
+            log.warning("the statement's markup cannot be set in the PDF (%s): plain text", error)
+            texts = replace(texts, statement_html=plain_statement(texts.statement_html))
+            document = await to_thread.run_sync(LetterPdf, font, paper, texts)
+            await to_thread.run_sync(document.begin)
         headings = {"organization": texts.organizations, "individual": texts.individuals}
         for signer_type in SECTIONS:
             await to_thread.run_sync(document.section, headings[signer_type])

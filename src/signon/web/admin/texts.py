@@ -17,6 +17,7 @@ from signon.services.access import CampaignAccess
 from signon.services.accounts import Organizer
 from signon.services.campaigntexts import TextError, Texts, TextSpec
 from signon.web.admin.forms import preview_texts
+from signon.web.languages import choose_admin_language
 
 
 @dataclass
@@ -99,6 +100,7 @@ async def _save(
 
 class TextsAdminController(Controller):
     path = "/admin/campaigns/{slug:str}/texts"
+    before_request = choose_admin_language
 
     @get("/new", name="admin_text_new")
     async def new_page(
@@ -159,6 +161,7 @@ class TextsAdminController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         access = await runtime.access.campaign(organizer, slug, "edit")
+        _translation(access, language)  # 404 for a language the campaign has no text in
         await runtime.texts.remove(access.campaign.id, access.campaign.slug, language)
         return _to_campaign(request, slug)
 
