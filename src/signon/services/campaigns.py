@@ -17,7 +17,12 @@ from signon.forms import FormOptions
 from signon.goals import shown_goal
 from signon.i18n import LANGUAGES, gettext, native_name
 from signon.markdown import render_markdown
-from signon.services.campaigntexts import MAX_TEXT, Texts, first_thank_you, thank_you_columns
+from signon.services.campaigntexts import (
+    Texts,
+    first_thank_you,
+    text_problems,
+    thank_you_columns,
+)
 from signon.services.pagecache import PageCache
 
 KINDS = ("petition", "letter")
@@ -67,10 +72,8 @@ class CampaignSpec:
         found = []
         if not SLUG_PATTERN.match(self.slug):
             found.append(gettext("the slug must be 1-80 lower-case letters, digits and dashes"))
-        if not self.title.strip() or len(self.title) > 200:
-            found.append(gettext("the title must be 1-200 characters"))
-        if not self.statement_md.strip():
-            found.append(gettext("the statement must not be empty"))
+        # The same limits as every translation's texts (one definition).
+        found.extend(text_problems(self.title, self.statement_md, self.thank_you_md).values())
         if self.kind not in KINDS:
             found.append(gettext("the kind must be one of %(choices)s", choices=", ".join(KINDS)))
         if self.status not in STATUSES:
@@ -91,8 +94,6 @@ class CampaignSpec:
             found.append(
                 gettext("the language must be one of %(choices)s", choices=", ".join(LANGUAGES))
             )
-        if len(self.thank_you_md) > MAX_TEXT:
-            found.append(gettext("the thank-you text is limited to 50,000 characters"))
         for origin in self.embed_origins:
             try:
                 if parse_origin(origin) != origin:
