@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
+
+from signon.signing import UncompressedTimedSerializer
 
 CONFIRM_SALT = "signon.confirm.v1"
 MAX_TOKEN_LENGTH = 200
@@ -36,7 +38,7 @@ def new_nonce() -> str:
 
 class ConfirmTokens:
     def __init__(self, secret_key: str, max_age: timedelta) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT)
+        self._serializer = UncompressedTimedSerializer(secret_key, salt=CONFIRM_SALT)
         self.max_age = max_age
 
     def issue(self, nonce: str) -> str:
@@ -72,7 +74,7 @@ class ManageTokens:
     withdrawing erases the data, so an old link then shows only that it was withdrawn."""
 
     def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=MANAGE_SALT)
+        self._serializer = UncompressedTimedSerializer(secret_key, salt=MANAGE_SALT)
 
     def issue(self, nonce: str) -> str:
         return self._serializer.dumps(nonce)

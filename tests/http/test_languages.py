@@ -17,6 +17,7 @@ from tests.support import (
     deliver_mail,
     individual_form,
     make_campaign,
+    organization_form,
 )
 
 
@@ -125,3 +126,36 @@ def test_summary_is_plain_text_cut_at_a_word() -> None:
     assert summary("<p>Short &amp; <em>clear</em>.</p>") == "Short & clear."
     long = summary("<p>" + "word " * 100 + "</p>", limit=22)
     assert long == "word word word word…"
+
+
+def test_each_signer_thanked_gets_their_own_manage_link_and_nothing_of_anyone_else(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    """The thank-you page is rendered once per campaign and language and filled in with each
+    signer's own manage link: it must never show one signer another's link or details."""
+    make_campaign(settings, moderate_organizations=True)
+    client.post("/c/free-them/sign", data=individual_form())
+    client.post("/c/free-them/sign", data=organization_form())
+    deliver_mail(settings)
+    by_address = {str(m["To"]): m for m in smtp_server.messages}
+    pages = {}
+    for address in ("ana@example.org", "joan@riverfriends.example.org"):
+        message = by_address[address]
+        response = client.post(confirm_path(message))
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/html"
+        )
+        manage = re.search(r"/manage/[A-Za-z0-9_.\-]+", body_of(message))
+        assert manage and f'href="{manage[0]}"' in response.text
+        pages[address] = response.text
+    ana, joan = pages["ana@example.org"], pages["joan@riverfriends.example.org"]
+    joan_manage = re.search(r'href="(/manage/[^"?]+)', joan)
+    assert joan_manage and joan_manage[1] not in ana
+    for page in (ana, joan):
+        assert "Ana Lima" not in page and "Joan Contact" not in page
+        assert "Friends of the River" not in page and "signon-slot" not in page
+    # The organization waits for review and is told so; the individual is not.
+    assert "review some signatures" in joan and "review some signatures" not in ana
+    assert "Thank you: your signature is confirmed" in ana
+    again = client.post(confirm_path(by_address["ana@example.org"])).text
+    assert "Already confirmed" in again

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData
+
+from signon.signing import UncompressedSerializer
 
 FORM_SALT = "signon.form.v1"
 MAX_FORM_TOKEN_LENGTH = 512  # a real token for an 80-character slug is about 200
@@ -72,7 +74,7 @@ def token_id_for(challenge: str) -> str:
 
 class FormTokens:
     def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt=FORM_SALT)
+        self._serializer = UncompressedSerializer(secret_key, salt=FORM_SALT)
 
     def issue(self, campaign_slug: str, now: datetime) -> str:
         """A fresh token for one rendering of `campaign_slug`'s form; issue one per page view."""

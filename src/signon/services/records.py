@@ -6,7 +6,7 @@ self-service page, moderation and `signon recount` all use them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import update
@@ -49,7 +49,7 @@ class PersonalData:
         )
 
     def seal(self, keyring: Keyring) -> str:
-        return keyring.encrypt_json(asdict(self), PERSONAL)
+        return keyring.encrypt_json({f: getattr(self, f) for f in _FIELDS}, PERSONAL)
 
     @classmethod
     def open(cls, keyring: Keyring, sealed: str | None) -> PersonalData | None:
@@ -57,6 +57,9 @@ class PersonalData:
             return None
         values: dict[str, Any] = keyring.decrypt_json(sealed, PERSONAL)
         return cls(**values)
+
+
+_FIELDS = tuple(field.name for field in fields(PersonalData))
 
 
 def counts(status: str, moderation: str) -> bool:

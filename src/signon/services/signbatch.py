@@ -53,6 +53,24 @@ _EXISTING = (
     Signature.token_nonce,
     Signature.emails_sent,
 )
+# Built once: a batch runs them many times a second.
+_OPEN = select(Campaign.id).where(
+    Campaign.id.in_(bindparam("ids", expanding=True)), Campaign.status == "open"
+)
+_ON_RECORD = (
+    select(*_EXISTING)
+    .where(
+        Signature.campaign_id.in_(bindparam("ids", expanding=True)),
+        Signature.email_key.in_(bindparam("keys", expanding=True)),
+    )
+    .with_for_update()
+)
+_INSERT_NEW = {
+    name: dialect.insert(Signature)
+    .on_conflict_do_nothing(index_elements=["campaign_id", "email_key"])
+    .returning(Signature.id, Signature.campaign_id, Signature.email_key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _RESUBMIT = (
     update(Signature)
     .where(Signature.id == bindparam("b_id"))
@@ -104,14 +122,8 @@ class SignBatch:
     ) -> list[SignOutcome | Retry | BaseException]:
         now = utcnow()
         outcomes: list[SignOutcome | Retry | BaseException | None] = [None] * len(requests)
-        open_ids = set(
-            connection.scalars(
-                select(Campaign.id).where(
-                    Campaign.id.in_({r.campaign.id for r in requests}),
-                    Campaign.status == "open",
-                )
-            )
-        )
+        campaign_ids = sorted({r.campaign.id for r in requests})
+        open_ids = set(connection.scalars(_OPEN, {"ids": campaign_ids}))
         existing = _on_record(connection, requests)
         batch, seen = _Batch(), set()
         for n, request in enumerate(requests):
@@ -223,12 +235,11 @@ def _on_record(
     """The signatures already held for these addresses, locked until the batch commits
     (SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row locks)."""
     rows = connection.execute(
-        select(*_EXISTING)
-        .where(
-            Signature.campaign_id.in_({r.campaign.id for r in requests}),
-            Signature.email_key.in_({r.email_key for r in requests}),
-        )
-        .with_for_update()
+        _ON_RECORD,
+        {
+            "ids": sorted({r.campaign.id for r in requests}),
+            "keys": sorted({r.email_key for r in requests}),
+        },
     )
     return {(row.campaign_id, row.email_key): row for row in rows}
 
@@ -238,11 +249,6 @@ def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> dict[tupl
     (not an error that would fail the whole batch). Returns the ids of the rows written."""
     if not rows:
         return {}
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Signature)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "email_key"])
-        .returning(Signature.id, Signature.campaign_id, Signature.email_key)
-    )
+    statement = _INSERT_NEW[connection.dialect.name]
     result = connection.execute(statement, rows)
     return {(row.campaign_id, row.email_key): row.id for row in result}

@@ -32,16 +32,18 @@ class SignerMail:
         language: str | None = None,
     ) -> OutgoingMail:
         """The confirm link (or its reminder) for a pending signature, in the signer's language."""
-        return self.composer.compose(
+        language = language or i18n.DEFAULT
+        return self.composer.compose_linked(
             template,
             email,
             language,
+            links={
+                "confirm_url": i18n.localized(
+                    f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}", language
+                ),
+                "manage_url": self.manage_url(nonce, language),
+            },
             campaign_title=campaign_title,
-            confirm_url=i18n.localized(
-                f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}",
-                language or i18n.DEFAULT,
-            ),
-            manage_url=self.manage_url(nonce, language),
             valid_days=math.ceil(self.tokens.max_age.total_seconds() / 86400),
         )
 
@@ -54,13 +56,12 @@ class SignerMail:
         language: str | None = None,
     ) -> OutgoingMail:
         """Sent instead of a confirm link when the address has already confirmed."""
-        return self.composer.compose(
+        language = language or i18n.DEFAULT
+        return self.composer.compose_linked(
             "already_signed",
             email,
             language,
+            links={"manage_url": self.manage_url(nonce, language)},
             campaign_title=campaign_title,
-            campaign_url=i18n.localized(
-                f"{self.composer.base_url}/c/{campaign_slug}", language or i18n.DEFAULT
-            ),
-            manage_url=self.manage_url(nonce, language),
+            campaign_url=i18n.localized(f"{self.composer.base_url}/c/{campaign_slug}", language),
         )

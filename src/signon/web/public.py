@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from signon import i18n
 from signon.abuse.screening import Refusal, Submission
@@ -19,11 +19,11 @@ from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.endorsers import BadCursor
-from signon.services.outcomes import CampaignClosed, ConfirmState
+from signon.services.outcomes import CampaignClosed, ConfirmState, ConfirmView
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.languages import choose_language, localized
 from signon.web.sharing import share_links, summary
-from signon.web.stencil import Stencil
+from signon.web.stencil import SLOT, Stencil
 
 LATEST_ON_PAGE = 10
 SIGNER_TYPES = ("individual", "organization")
@@ -69,7 +69,7 @@ async def take_signature(
     """The one way a sign form is taken, from the campaign page or an embed: parsed, screened,
     signed. None once signed: the caller answers with the same neutral page whatever the
     address's history (see the sign route)."""
-    form = parse_sign_form(asdict(data), campaign.form_options)
+    form = parse_sign_form(dict(vars(data)), campaign.form_options)
     closed_notice = gettext("This campaign is closed: it no longer takes signatures.")
     if not campaign.accepts_signatures(utcnow()):
         return SignProblem(form, closed_notice)
@@ -239,9 +239,13 @@ class PublicController(Controller):
         return _confirm_template(token, view)
 
     @post("/confirm/{token:str}", name="confirm_submit")
-    async def confirm(self, token: FromPath[str], runtime: NamedDependency[Runtime]) -> Template:
+    async def confirm(
+        self, request: Request, token: FromPath[str], runtime: NamedDependency[Runtime]
+    ) -> Template | Response[str]:
         view = await runtime.signatures.confirm(token)
-        return _confirm_template(token, view, runtime.settings.base_url)
+        if view.state is ConfirmState.CONFIRMED:
+            return _thank_you(request, view, runtime.settings.base_url)
+        return _confirm_template(token, view)
 
     @post("/confirm/{token:str}/resend", name="confirm_resend")
     async def resend(
@@ -258,12 +262,37 @@ class PublicController(Controller):
 _CONFIRM_STATUS = {ConfirmState.INVALID: 400, ConfirmState.EXPIRED: 410}
 
 
-def _confirm_template(token: str, view: Any, base_url: str | None = None) -> Template:
+def _confirm_template(token: str, view: ConfirmView) -> Template:
     context: dict[str, Any] = {"token": token, "view": view, "state": view.state.value}
-    if base_url and view.state is ConfirmState.CONFIRMED:
-        # The thank-you page invites the signer to pass the campaign on.
-        url = localized(f"{base_url}/c/{view.campaign_slug}")
-        context.update(share_url=url, share_links=share_links(url, view.campaign_title))
     return Template(
         "confirm.html", context=context, status_code=_CONFIRM_STATUS.get(view.state, 200)
     )
+
+
+def _thank_you(request: Request, view: ConfirmView, base_url: str) -> Response[str]:
+    """The page a signer sees on confirming: the same for everyone who confirms this campaign
+    in this language but for their own manage link, so it is rendered once and filled in."""
+
+    # What the page shows is the campaign's, not the signer's: nothing personal is kept.
+    shared = replace(
+        view, manage_token=None, name=None, organization=None, signer_type=None, display=None
+    )
+
+    def render() -> Stencil:
+        # It invites the signer to pass the campaign on.
+        url = localized(f"{base_url}/c/{view.campaign_slug}")
+        context = {
+            "token": "",  # only the other states' forms use it
+            "view": replace(shared, manage_token=SLOT),
+            "state": view.state.value,
+            "share_url": url,
+            "share_links": share_links(url, view.campaign_title),
+            "request": request,
+        }
+        template = request.app.template_engine.get_template("confirm.html")  # type: ignore[union-attr]
+        return Stencil.of(template.render(**context))
+
+    key = ("thank-you", i18n.current(), shared)
+    stencil = request.app.state.renders.get(key, (), render)
+    page = stencil.fill(None, view.manage_token or "")
+    return Response(page, media_type=MediaType.HTML, status_code=200)

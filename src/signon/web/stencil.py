@@ -38,12 +38,15 @@ class Stencil:
     def render(cls, render: Callable[[FormChallenge], str], bits: int) -> Stencil:
         return cls(tuple(_MARKS.split(render(FormChallenge(_TOKEN_MARK, _CHALLENGE_MARK, bits)))))
 
-    def fill(self, challenge: FormChallenge, slot: str = "") -> str:
-        values = {
-            _TOKEN_MARK: challenge.token,
-            _CHALLENGE_MARK: challenge.challenge,
-            SLOT: html.escape(slot),
-        }
+    @classmethod
+    def of(cls, page: str) -> Stencil:
+        """A page with no form, rendered with SLOT where its one per-request value goes."""
+        return cls(tuple(_MARKS.split(page)))
+
+    def fill(self, challenge: FormChallenge | None, slot: str = "") -> str:
+        values = {SLOT: html.escape(slot)}
+        if challenge is not None:
+            values.update({_TOKEN_MARK: challenge.token, _CHALLENGE_MARK: challenge.challenge})
         return "".join([values.get(part, part) for part in self.parts])
 
 
