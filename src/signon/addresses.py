@@ -46,4 +46,9 @@ def email_hash_key(index_key: bytes | str) -> bytes:
 
 
 def keyed_email_hash(hash_key: bytes, email: str) -> str:
-    return hmac.new(hash_key, email.lower().encode(), hashlib.sha256).hexdigest()
+    return keyed_email_digest(hash_key, email).hex()
+
+
+def keyed_email_digest(hash_key: bytes, email: str) -> bytes:
+    """keyed_email_hash as bytes (one-shot HMAC: no hmac object per address)."""
+    return hmac.digest(hash_key, email.lower().encode(), "sha256")

@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from signon.addresses import email_hash_key, keyed_email_hash
+from signon.addresses import email_hash_key, keyed_email_digest, keyed_email_hash
 
 RELOAD_SECONDS = 2.0
 NONCE_BYTES = 12
@@ -150,6 +150,10 @@ class Keyring:
     def email_key(self, email: str) -> str:
         """The keyed lookup hash of an address (see addresses.email_key)."""
         return keyed_email_hash(self._email_hash_key, email)
+
+    def email_key_digest(self, email: str) -> bytes:
+        """email_key as the 32 bytes whose hex it is."""
+        return keyed_email_digest(self._email_hash_key, email)
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         self._refresh()

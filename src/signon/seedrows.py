@@ -1,0 +1,224 @@
+"""The rows `signon dev seed` writes, made a batch at a time (see seed.py for how they are written).
+
+Every row is what the app itself would have written: its own encrypted personal blob (own
+nonce), the keyed email hash, a random link nonce, and the public copy that `listed` and the
+campaign's name display call for.
+
+The address hashes and link nonces are random and each has a unique index, so rows inserted in
+random order change pages all over both indexes. So the whole seed goes out in address-hash
+order: every address is hashed first (`hash_span`, spread over processes), bucket k of the hash
+space becomes batch k, and each batch is sorted. The link nonces are drawn for the whole seed
+at once and sorted (which random nonce a row gets does not matter), and times count up in that
+order too, so every index of the table is appended to rather than written all over.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import NamedTuple
+
+from signon.crypto import Keyring
+from signon.services.records import PERSONAL, first_name_and_initial
+
+FIRST = [
+    "Ana", "Maya", "Joan", "Sam", "Lea", "Omar", "Yusuf", "Fatima", "Nour", "Olena", "Dmytro",
+    "Sofia", "Mateo", "Chen", "Wei", "Aiko", "Kenji", "Priya", "Arjun", "Zanele", "Kwame",
+    "Eleni", "Ioana", "Jan", "Nina", "Lucas", "Amara", "Ines", "Tomás", "Hana",
+    "نور", "ليلى", "أحمد", "Олена", "Іван", "李", "王芳", "佐藤", "Ελένη", "प्रिया", "שירה",
+]  # fmt: skip
+LAST = [
+    "Lima", "Okafor", "Garcia", "Nguyen", "Kowalski", "Haddad", "Mensah", "Ivanova", "Rossi",
+    "Dubois", "Müller", "Jansen", "Silva", "Kim", "Tanaka", "Singh", "Ndlovu", "Papadopoulou",
+    "Popescu", "Yilmaz", "Ahmadi", "O'Brien", "van der Berg",
+    "الهدى", "خليل", "Шевченко", "陈", "山田", "Παππάς", "शर्मा", "כהן",
+]  # fmt: skip
+PLACES = [
+    ("Porto", "Portugal"), ("Leeds", "UK"), ("Lyon", "France"), ("Toronto", "Canada"),
+    ("Beirut", "Lebanon"), ("Kyiv", "Ukraine"), ("Brussels", "Belgium"), ("Nairobi", "Kenya"),
+    ("Osaka", "Japan"), ("Pune", "India"), ("Athens", "Greece"), ("Bogotá", "Colombia"),
+]  # fmt: skip
+ORG_KINDS = [
+    "Tenants Union",
+    "Solidarity Network",
+    "Workers Centre",
+    "Climate Collective",
+    "Legal Aid Group",
+    "Mutual Aid",
+    "Prisoner Support",
+    "Migrant Rights Association",
+]
+NONCE_LENGTH = 22  # characters, as secrets.token_urlsafe(16) gives
+HASHED = 32 + 5  # bytes a hashed address takes in a bucket: its HMAC, then its number
+_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedPlan:
+    campaign_id: int
+    name_display: str
+    count: int
+    run: str  # makes the generated addresses unique across seeding runs
+    public_share: float = 0.8  # how many chose to be listed by name
+    organization_every: int = 20  # one organization in this many signatures
+    status: str = "confirmed"  # or "pending" (unconfirmed, for benchmarks of confirming)
+
+
+class SeedColumns(NamedTuple):
+    """One batch, column by column (cheaper to pass between processes than rows); the columns
+    every row shares (campaign, status, moderation, emails sent) are the writer's to add."""
+
+    signer_types: list[str]
+    email_keys: list[str]
+    personal: list[str]
+    displays: list[str]
+    wants_updates: list[bool]
+    listed: list[bool]
+    public_names: list[str | None]
+    public_places: list[str | None]
+    public_websites: list[str | None]
+    token_nonces: list[str]
+    stamps: list[object]  # created, updated and (when confirmed) confirmed at
+
+
+def _json_body(text: str) -> str:
+    """The inside of a JSON string literal (escaping is per character, so bodies concatenate)."""
+    return str(encode_basestring(text))[1:-1]
+
+
+_FIRST = [(at, _json_body(name)) for at, name in enumerate(FIRST)]
+_LAST = [(at, _json_body(name)) for at, name in enumerate(LAST)]
+_ORG_KINDS = [(kind, _json_body(kind)) for kind in ORG_KINDS]
+_PLACES = [
+    (city, _json_body(city), _json_body(country), f"{city}, {country}") for city, country in PLACES
+]
+# The listed name of every first/last pair, for both name displays.
+_SHOWN = {
+    display: [[shown(f"{first} {last}") for last in LAST] for first in FIRST]
+    for display, shown in (("full", str), ("initial", first_name_and_initial))
+}
+_SECONDS = [f"{second:02d}" for second in range(60)]
+
+
+def email_of(n: int, run: str) -> str:
+    return f"seed{n}.{run}@example.org"
+
+
+def hash_span(keyring: Keyring, plan: SeedPlan, start: int, stop: int, buckets: int) -> list[bytes]:
+    """The keyed hashes of the addresses of signatures start..stop-1, each followed by its
+    number, spread over `buckets` equal ranges of the hash space (bucket k is batch k)."""
+    digest, run = keyring.email_key_digest, plan.run
+    spread: list[list[bytes]] = [[] for _ in range(buckets)]
+    for n in range(start, stop):
+        key = digest(email_of(n, run))
+        spread[int.from_bytes(key[:4]) * buckets >> 32].append(key + n.to_bytes(5))
+    return [b"".join(part) for part in spread]
+
+
+def sorted_link_nonces(count: int) -> str:
+    """`count` link nonces in ascending order, concatenated. Each is shaped like
+    secrets.token_urlsafe(16): 18 random bytes make 24 base64 characters, of which the first 22
+    are kept (132 random bits). All from one os.urandom call."""
+    text = base64.urlsafe_b64encode(os.urandom(18 * count)).decode()
+    return "".join(sorted(text[at : at + NONCE_LENGTH] for at in range(0, len(text), 24)))
+
+
+def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:
+    """`count` times a second apart from `first`; on SQLite as the text SQLAlchemy itself stores
+    (naive UTC, always microseconds), built a minute at a time rather than formatted per row."""
+    if not sqlite:
+        return [first + at * _SECOND for at in range(count)]
+    stamps: list[object] = []
+    at = first.astimezone(UTC).replace(tzinfo=None)
+    fraction = f".{at.microsecond:06d}"
+    while len(stamps) < count:
+        minute = at.isoformat(" ")[:17]  # "YYYY-MM-DD HH:MM:"
+        seconds = _SECONDS[at.second : at.second + count - len(stamps)]
+        stamps.extend([f"{minute}{second}{fraction}" for second in seconds])
+        at += len(seconds) * _SECOND
+    return stamps
+
+
+def batch_columns(
+    plan: SeedPlan,
+    keyring: Keyring,
+    hashed: bytes,
+    position: int,
+    nonces: str,
+    ended: datetime,
+    sqlite: bool,
+) -> SeedColumns:
+    """The rows of one bucket of hashed addresses (see hash_span), in hash order: `position` is
+    how many rows of the plan come before them, and the row at position p was made
+    `plan.count - p` seconds before `ended`. `nonces` holds this batch's link nonces, sorted."""
+    records = sorted(hashed[at : at + HASHED] for at in range(0, len(hashed), HASHED))
+    count = len(records)
+    rng = random.Random(f"{plan.run}-{position}")
+    confirmed, share, every = plan.status == "confirmed", plan.public_share, plan.organization_every
+    run_json, names = (
+        _json_body(plan.run),
+        _SHOWN["initial" if plan.name_display == "initial" else "full"],
+    )
+    columns = SeedColumns([], [], [], [], [], [], [], [], [], [], [])
+    types, keys, displays, updates = (
+        columns.signer_types,
+        columns.email_keys,
+        columns.displays,
+        columns.wants_updates,
+    )
+    listed, shown_names, shown_places, shown_sites = (
+        columns.listed,
+        columns.public_names,
+        columns.public_places,
+        columns.public_websites,
+    )
+    payloads = []
+    picks = zip(
+        records,
+        rng.choices(_FIRST, k=count),
+        rng.choices(_LAST, k=count),
+        rng.choices(_PLACES, k=count),
+        rng.choices(_ORG_KINDS, k=count),
+        strict=True,
+    )  # fmt: skip
+    for record, (first, first_json), (last, last_json), place, (kind, kind_json) in picks:
+        n = int.from_bytes(record[32:])
+        city, city_json, country_json, place_text = place
+        keys.append(record[:32].hex())
+        chose_public = rng.random() < share
+        updates.append(rng.random() < 0.3)
+        displays.append("public" if chose_public else "private")
+        if n % every == 0:
+            types.append("organization")
+            website = f"https://org{n}.example.org"
+            name = f"{city} {kind} {n}"
+            extra = f'"organization":"{city_json} {kind_json} {n}","website":"{website}"'
+        else:
+            types.append("individual")
+            website, name = None, names[first][last]
+            extra = '"organization":null,"website":null'
+        payloads.append(
+            f'{{"name":"{first_json} {last_json}","email":"seed{n}.{run_json}@example.org",'
+            f'{extra},"role":null,"city":"{city_json}","country":"{country_json}",'
+            '"comment":null}'.encode()
+        )
+        if chose_public and confirmed:
+            listed.append(True)
+            shown_names.append(name)
+            shown_places.append(place_text)
+            shown_sites.append(website)
+        else:
+            listed.append(False)
+            shown_names.append(None)
+            shown_places.append(None)
+            shown_sites.append(None)
+    columns.personal.extend(keyring.encrypt_many(payloads, PERSONAL))
+    columns.token_nonces.extend(
+        nonces[at : at + NONCE_LENGTH] for at in range(0, count * NONCE_LENGTH, NONCE_LENGTH)
+    )
+    columns.stamps.extend(_stamps(ended - (plan.count - position) * _SECOND, count, sqlite))
+    return columns
