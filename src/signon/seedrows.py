@@ -111,10 +111,9 @@ def email_of(n: int, run: str) -> str:
 def hash_span(keyring: Keyring, plan: SeedPlan, start: int, stop: int, buckets: int) -> list[bytes]:
     """The keyed hashes of the addresses of signatures start..stop-1, each followed by its
     number, spread over `buckets` equal ranges of the hash space (bucket k is batch k)."""
-    digest, run = keyring.email_key_digest, plan.run
+    keys = keyring.email_key_digests(email_of(n, plan.run) for n in range(start, stop))
     spread: list[list[bytes]] = [[] for _ in range(buckets)]
-    for n in range(start, stop):
-        key = digest(email_of(n, run))
+    for n, key in enumerate(keys, start):
         spread[int.from_bytes(key[:4]) * buckets >> 32].append(key + n.to_bytes(5))
     return [b"".join(part) for part in spread]
 
