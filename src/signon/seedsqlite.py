@@ -80,6 +80,7 @@ class SqliteSeedWriter:
     def finish(self) -> None:
         if self._connection.in_transaction:
             self._connection.execute("COMMIT")
+        self._uncommitted = 0
         self._connection.execute("PRAGMA synchronous=FULL")
         if self._held is not None:
             self._insert(self._held)

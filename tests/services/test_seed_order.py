@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from signon import seedsqlite
 from signon.db.models import Signature, utcnow
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
@@ -71,6 +72,20 @@ async def test_after_a_seed_the_unique_constraints_hold_and_recount_finds_no_dri
             )}  # fmt: skip
         assert {"ix_signatures_public_list", "ix_signatures_status_created"} <= indexes
         assert len(indexes) == 4  # and the two unique constraints' own
+
+
+async def test_a_seed_committed_in_many_transactions_holds_every_row(
+    runtime: Runtime, campaign: CampaignView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seedsqlite, "COMMIT_EVERY", 1)  # a commit before every batch
+
+    await seed(
+        runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 2_000, "m"), batch_size=400
+    )
+
+    rows = await seeded(runtime, campaign.id)
+    assert len(rows) == len({row.token_nonce for row in rows}) == 2_000
+    assert not any(result.changed for result in await recount(runtime.db))
 
 
 async def test_an_interrupted_seed_leaves_no_half_written_batch(
