@@ -5,38 +5,41 @@ one statement per batch: on SQLite an INSERT … SELECT from an in-memory databa
 generating process built (seedsqlite.py), on PostgreSQL asyncpg's COPY. The campaign's counters
 are set with `recount` at the end.
 
-Making a row costs about as much as writing it, so spawned processes make the next batches
-while this one writes. They are spawned, not forked (this process already runs database
-threads), so a script that calls `seed` needs the `if __name__ == "__main__":` guard
-multiprocessing asks for; the `signon` command has it.
+Making a row costs about as much as writing it, so other processes (seedgen.py) make the next
+batches while this one writes. They are started fresh, not forked (this process already runs
+database threads), and import only what making rows takes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import aclosing
 from datetime import datetime
-from itertools import repeat
-from pathlib import Path
 
 from signon.crypto import Keyring
 from signon.db import Database
+from signon.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from signon.db.models import utcnow
+from signon.seedgen import Generators
 from signon.seedrows import (
+    FIRST,
     HASHED,
+    LAST,
     NONCE_LENGTH,
     SeedColumns,
+    Seeding,
     SeedPlan,
     batch_columns,
     hash_span,
+    kind_values,
     sorted_link_nonces,
 )
 from signon.seedsqlite import SqliteBatch, SqliteSeedWriter, batch_image
 from signon.services.counts import recount
+from signon.services.records import PERSONAL, first_name_and_initial
 
 __all__ = ["SeedPlan", "seed"]
 
@@ -45,55 +48,37 @@ HASH_SPAN = 100_000  # addresses hashed per task
 GENERATORS = 2  # processes making rows while this one writes
 AHEAD = 4  # batches the generating processes may run ahead of the writer (memory stays bounded)
 COLUMNS = (
-    "campaign_id", "signer_type", "status", "moderation", "email_key", "personal", "display",
-    "wants_updates", "listed", "public_name", "public_place", "public_website", "token_nonce",
-    "emails_sent", "created_at", "updated_at", "confirmed_at",
+    "campaign_id", "status", "moderation", "emails_sent", "signer_type", "display",
+    "wants_updates", "listed", "email_key", "personal", "public_name", "public_place",
+    "public_website", "token_nonce", "created_at", "updated_at", "confirmed_at",
 )  # fmt: skip
 
-_keyring: Keyring | None = None  # in a generating process
 
-
-def _start_generating(key_file: str) -> None:
-    global _keyring
-    _keyring = Keyring(Path(key_file))
-
-
-def _hash_in_generator(plan: SeedPlan, start: int, stop: int, buckets: int) -> list[bytes]:
-    assert _keyring is not None, "runs in a generating process only"
-    return hash_span(_keyring, plan, start, stop, buckets)
-
-
-def _batch_in_generator(
-    plan: SeedPlan, hashed: bytes, position: int, nonces: str, ended: datetime, sqlite: bool
-) -> SeedColumns | SqliteBatch:
-    assert _keyring is not None, "runs in a generating process only"
-    batch = batch_columns(plan, _keyring, hashed, position, nonces, ended, sqlite)
-    return batch_image(batch) if sqlite else batch
+def seeding(plan: SeedPlan, keyring: Keyring, ended: datetime, sqlite: bool) -> Seeding:
+    """The app's rules for this plan's rows, as values the generating processes can use."""
+    shown = first_name_and_initial if plan.name_display == "initial" else str
+    names = [[shown(f"{first} {last}") for last in LAST] for first in FIRST]
+    return Seeding(plan, str(keyring.path), PERSONAL, names, ended, sqlite)
 
 
 async def _batches(
-    plan: SeedPlan, keyring: Keyring, ended: datetime, sqlite: bool, batch_size: int
+    job: Seeding, keyring: Keyring, batch_size: int
 ) -> AsyncIterator[SeedColumns | SqliteBatch]:
     """The plan's rows batch by batch, in address-hash order (see seedrows). A plan of one
-    batch is made here; a larger one by GENERATORS spawned processes (they take about a second
-    to start: this one draws the link nonces meanwhile), which first hash every address, then
-    make the batches, at most AHEAD ahead of the writer."""
+    batch is made here; a larger one by GENERATORS processes (seedgen), which first hash every
+    address (while this one draws the link nonces), then make the batches, at most AHEAD ahead
+    of the writer."""
+    plan = job.plan
     buckets = -(-plan.count // batch_size)
     if buckets == 1:
         hashed = hash_span(keyring, plan, 0, plan.count, 1)[0]
-        nonces = sorted_link_nonces(plan.count)
-        batch = batch_columns(plan, keyring, hashed, 0, nonces, ended, sqlite)
-        yield batch_image(batch) if sqlite else batch
+        batch = batch_columns(job, keyring, hashed, 0, sorted_link_nonces(plan.count))
+        yield batch_image(batch) if job.sqlite else batch
         return
-    pool = ProcessPoolExecutor(
-        GENERATORS,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_generating,
-        initargs=(str(keyring.path),),
-    )
+    generators = Generators(job, GENERATORS)
     try:
         spans = [
-            pool.submit(_hash_in_generator, plan, at, min(at + HASH_SPAN, plan.count), buckets)
+            generators.submit("hash", at, min(at + HASH_SPAN, plan.count), buckets)
             for at in range(0, plan.count, HASH_SPAN)
         ]
         nonces = sorted_link_nonces(plan.count)
@@ -107,24 +92,23 @@ async def _batches(
                 bucket = hashed.popleft()
                 size = len(bucket) // HASHED
                 own_nonces = nonces[position * NONCE_LENGTH : (position + size) * NONCE_LENGTH]
-                pending.append(pool.submit(
-                    _batch_in_generator, plan, bucket, position, own_nonces, ended, sqlite
-                ))  # fmt: skip
+                pending.append(generators.submit("batch", bucket, position, own_nonces))
                 position += size
             yield await asyncio.wrap_future(pending.popleft())
     finally:
-        pool.shutdown(cancel_futures=True)
+        generators.close()
 
 
-def _rows(plan: SeedPlan, batch: SeedColumns) -> zip[tuple[object, ...]]:
+def _rows(plan: SeedPlan, batch: SeedColumns) -> list[tuple[object, ...]]:
     """A batch as whole rows, in COLUMNS order (for COPY)."""
-    confirmed_at = batch.stamps if plan.status == "confirmed" else repeat(None)
-    return zip(
-        repeat(plan.campaign_id), batch.signer_types, repeat(plan.status), repeat("none"),
-        batch.email_keys, batch.personal, batch.displays, batch.wants_updates, batch.listed,
-        batch.public_names, batch.public_places, batch.public_websites, batch.token_nonces,
-        repeat(1), batch.stamps, batch.stamps, confirmed_at,
-    )  # fmt: skip
+    confirmed = plan.status == "confirmed"
+    kinds = {kind: kind_values(kind, confirmed) for kind in set(batch.kinds)}
+    head = (plan.campaign_id, plan.status, "none", 1)
+    return [
+        (*head, *kinds[kind], key, personal, name or None, place or None, site or None,
+         nonce, stamp, stamp, stamp if confirmed else None)
+        for kind, key, personal, name, place, site, nonce, stamp in zip(*batch, strict=True)
+    ]  # fmt: skip
 
 
 async def seed(
@@ -135,9 +119,10 @@ async def seed(
     batch_size: int = BATCH,
 ) -> int:
     """Insert `plan.count` signatures; returns how many. Counters are recounted."""
-    batches = _batches(plan, keyring, utcnow(), db.is_sqlite, batch_size)
+    batches = _batches(seeding(plan, keyring, utcnow(), db.is_sqlite), keyring, batch_size)
     if db.is_sqlite:
-        writer = SqliteSeedWriter(db.url.split("///", 1)[1], plan)
+        path = db.url.split("///", 1)[1]
+        writer = SqliteSeedWriter(path, plan, SQLITE_BUSY_TIMEOUT_MS / 1000)
         try:
             async with aclosing(batches):
                 async for batch in batches:
@@ -155,7 +140,7 @@ async def seed(
                 assert isinstance(batch, SeedColumns)
                 records = _rows(plan, batch)
                 await driver.copy_records_to_table("signatures", records=records, columns=COLUMNS)
-                progress(len(batch.email_keys))
+                progress(len(batch.kinds))
             # Fresh statistics: right after a bulk load the planner may otherwise pick a sort
             # over the list index for the first page of a million-row list.
             await driver.execute("ANALYZE signatures")

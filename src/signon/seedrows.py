@@ -23,7 +23,6 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import NamedTuple
 
 from signon.crypto import Keyring
-from signon.services.records import PERSONAL, first_name_and_initial
 
 FIRST = [
     "Ana", "Maya", "Joan", "Sam", "Lea", "Omar", "Yusuf", "Fatima", "Nour", "Olena", "Dmytro",
@@ -68,21 +67,49 @@ class SeedPlan:
     status: str = "confirmed"  # or "pending" (unconfirmed, for benchmarks of confirming)
 
 
-class SeedColumns(NamedTuple):
-    """One batch, column by column (cheaper to pass between processes than rows); the columns
-    every row shares (campaign, status, moderation, emails sent) are the writer's to add."""
+class Seeding(NamedTuple):
+    """What making one seed's rows takes, sent once to each generating process. The app's rules
+    come as values (which data key context seals the personal blob, how a name is listed), as
+    those processes do not import the app."""
 
-    signer_types: list[str]
+    plan: SeedPlan
+    key_file: str
+    personal_context: str  # the associated data the personal blob is sealed with
+    listed_names: list[list[str]]  # the listed name of FIRST[i] LAST[j] under the name display
+    ended: datetime  # the last row is made a second before
+    sqlite: bool  # times as SQLite's text
+
+
+ORGANIZATION, PUBLIC, UPDATES = 1, 2, 4  # the bits of a row's kind
+
+
+class SeedColumns(NamedTuple):
+    """One batch, column by column (cheaper to pass between processes than rows). A row's signer
+    type, display, update wish and listing are one number, its kind (see kind_values); an empty
+    public text stands for NULL (binding None or a bool costs SQLite's binding a failed adapter
+    lookup, a number or a text does not). The columns every row shares (campaign, status,
+    moderation, emails sent) are the writer's to add."""
+
+    kinds: list[int]
     email_keys: list[str]
     personal: list[str]
-    displays: list[str]
-    wants_updates: list[bool]
-    listed: list[bool]
-    public_names: list[str | None]
-    public_places: list[str | None]
-    public_websites: list[str | None]
+    public_names: list[str]
+    public_places: list[str]
+    public_websites: list[str]
     token_nonces: list[str]
     stamps: list[object]  # created, updated and (when confirmed) confirmed at
+
+
+def kind_values(kind: int, confirmed: bool) -> tuple[str, str, bool, bool]:
+    """signer_type, display, wants_updates and listed of a row of this kind (seedsqlite's copy
+    statement says the same in SQL)."""
+    public = bool(kind & PUBLIC)
+    return (
+        "organization" if kind & ORGANIZATION else "individual",
+        "public" if public else "private",
+        bool(kind & UPDATES),
+        public and confirmed,
+    )
 
 
 def _json_body(text: str) -> str:
@@ -96,11 +123,6 @@ _ORG_KINDS = [(kind, _json_body(kind)) for kind in ORG_KINDS]
 _PLACES = [
     (city, _json_body(city), _json_body(country), f"{city}, {country}") for city, country in PLACES
 ]
-# The listed name of every first/last pair, for both name displays.
-_SHOWN = {
-    display: [[shown(f"{first} {last}") for last in LAST] for first in FIRST]
-    for display, shown in (("full", str), ("initial", first_name_and_initial))
-}
 _SECONDS = [f"{second:02d}" for second in range(60)]
 
 
@@ -143,81 +165,50 @@ def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:
 
 
 def batch_columns(
-    plan: SeedPlan,
-    keyring: Keyring,
-    hashed: bytes,
-    position: int,
-    nonces: str,
-    ended: datetime,
-    sqlite: bool,
+    job: Seeding, keyring: Keyring, hashed: bytes, position: int, nonces: str
 ) -> SeedColumns:
     """The rows of one bucket of hashed addresses (see hash_span), in hash order: `position` is
     how many rows of the plan come before them, and the row at position p was made
-    `plan.count - p` seconds before `ended`. `nonces` holds this batch's link nonces, sorted."""
+    `plan.count - p` seconds before `job.ended`. `nonces` holds this batch's link nonces, sorted."""
+    plan, names = job.plan, job.listed_names
     records = sorted(hashed[at : at + HASHED] for at in range(0, len(hashed), HASHED))
     count = len(records)
     rng = random.Random(f"{plan.run}-{position}")
-    confirmed, share, every = plan.status == "confirmed", plan.public_share, plan.organization_every
-    run_json, names = (
-        _json_body(plan.run),
-        _SHOWN["initial" if plan.name_display == "initial" else "full"],
-    )
-    columns = SeedColumns([], [], [], [], [], [], [], [], [], [], [])
-    types, keys, displays, updates = (
-        columns.signer_types,
-        columns.email_keys,
-        columns.displays,
-        columns.wants_updates,
-    )
-    listed, shown_names, shown_places, shown_sites = (
-        columns.listed,
-        columns.public_names,
-        columns.public_places,
-        columns.public_websites,
-    )
-    payloads = []
+    listing, run_json = plan.status == "confirmed", _json_body(plan.run)
+    every, share = plan.organization_every, plan.public_share
+    kinds, payloads, public_names, public_places, public_websites = [], [], [], [], []
     picks = zip(
-        records,
-        rng.choices(_FIRST, k=count),
-        rng.choices(_LAST, k=count),
-        rng.choices(_PLACES, k=count),
-        rng.choices(_ORG_KINDS, k=count),
-        strict=True,
+        records, rng.choices(_FIRST, k=count), rng.choices(_LAST, k=count),
+        rng.choices(_PLACES, k=count), rng.choices(_ORG_KINDS, k=count), strict=True,
     )  # fmt: skip
-    for record, (first, first_json), (last, last_json), place, (kind, kind_json) in picks:
+    for record, (first, first_json), (last, last_json), place, (org_kind, org_json) in picks:
         n = int.from_bytes(record[32:])
         city, city_json, country_json, place_text = place
-        keys.append(record[:32].hex())
-        chose_public = rng.random() < share
-        updates.append(rng.random() < 0.3)
-        displays.append("public" if chose_public else "private")
-        if n % every == 0:
-            types.append("organization")
-            website = f"https://org{n}.example.org"
-            name = f"{city} {kind} {n}"
-            extra = f'"organization":"{city_json} {kind_json} {n}","website":"{website}"'
+        if n % every:
+            kind, name, website, organization = 0, names[first][last], "", 'null,"website":null'
         else:
-            types.append("individual")
-            website, name = None, names[first][last]
-            extra = '"organization":null,"website":null'
+            kind, name = ORGANIZATION, f"{city} {org_kind} {n}"
+            website = f"https://org{n}.example.org"
+            organization = f'"{city_json} {org_json} {n}","website":"{website}"'
+        kind |= (rng.random() < share) * PUBLIC | (rng.random() < 0.3) * UPDATES
+        kinds.append(kind)
         payloads.append(
             f'{{"name":"{first_json} {last_json}","email":"seed{n}.{run_json}@example.org",'
-            f'{extra},"role":null,"city":"{city_json}","country":"{country_json}",'
-            '"comment":null}'.encode()
+            f'"organization":{organization},"role":null,"city":"{city_json}",'
+            f'"country":"{country_json}","comment":null}}'.encode()
         )
-        if chose_public and confirmed:
-            listed.append(True)
-            shown_names.append(name)
-            shown_places.append(place_text)
-            shown_sites.append(website)
-        else:
-            listed.append(False)
-            shown_names.append(None)
-            shown_places.append(None)
-            shown_sites.append(None)
-    columns.personal.extend(keyring.encrypt_many(payloads, PERSONAL))
-    columns.token_nonces.extend(
-        nonces[at : at + NONCE_LENGTH] for at in range(0, count * NONCE_LENGTH, NONCE_LENGTH)
+        if not (listing and kind & PUBLIC):
+            name = place_text = website = ""  # no public copy (see SeedColumns)
+        public_names.append(name)
+        public_places.append(place_text)
+        public_websites.append(website)
+    return SeedColumns(
+        kinds,
+        [record[:32].hex() for record in records],
+        keyring.encrypt_many(payloads, job.personal_context),
+        public_names,
+        public_places,
+        public_websites,
+        [nonces[at : at + NONCE_LENGTH] for at in range(0, count * NONCE_LENGTH, NONCE_LENGTH)],
+        _stamps(job.ended - (plan.count - position) * _SECOND, count, job.sqlite),
     )
-    columns.stamps.extend(_stamps(ended - (plan.count - position) * _SECOND, count, sqlite))
-    return columns

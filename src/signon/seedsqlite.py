@@ -5,7 +5,7 @@ insert it, and the writing process is the one that cannot be helped by another c
 generating processes do the binding: each puts its batch into an in-memory SQLite database and
 hands over that database's image (`batch_image`); the writer loads the image into an attached
 schema (`deserialize`) and copies it into `signatures` with one INSERT … SELECT, all inside
-SQLite.
+SQLite. (This module is imported by the generating processes, which do not import the app.)
 """
 
 from __future__ import annotations
@@ -13,17 +13,13 @@ from __future__ import annotations
 import sqlite3
 from typing import NamedTuple
 
-from signon.db.engine import SQLITE_BUSY_TIMEOUT_MS
-from signon.seedrows import SeedColumns, SeedPlan
+from signon.seedrows import ORGANIZATION, PUBLIC, UPDATES, SeedColumns, SeedPlan
 
 COMMIT_EVERY = 100_000  # rows per transaction (see SqliteSeedWriter)
 _BATCH_COLUMNS = (
-    "signer_type",
+    "kind",
     "email_key",
     "personal",
-    "display",
-    "wants_updates",
-    "listed",
     "public_name",
     "public_place",
     "public_website",
@@ -60,10 +56,8 @@ class SqliteSeedWriter:
     later in the same WAL file, it makes the earlier ones durable too.
     """
 
-    def __init__(self, path: str, plan: SeedPlan) -> None:
-        self._connection = sqlite3.connect(
-            path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
+    def __init__(self, path: str, plan: SeedPlan, busy_timeout: float) -> None:
+        self._connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute("ATTACH ':memory:' AS seed_batch")
@@ -105,14 +99,20 @@ class SqliteSeedWriter:
 
 
 def _copy_statement(plan: SeedPlan) -> str:
-    """The INSERT … SELECT from a batch image, with the plan's constants as literals."""
+    """The INSERT … SELECT from a batch image, with the plan's constants as literals, and a
+    row's kind turned into its four columns as seedrows.kind_values does."""
     if plan.status not in ("confirmed", "pending") or not isinstance(plan.campaign_id, int):
         raise ValueError(f"no seeding of {plan.status!r} signatures into {plan.campaign_id!r}")
-    confirmed_at = "stamp" if plan.status == "confirmed" else "NULL"
+    confirmed = plan.status == "confirmed"
     return (
         "INSERT INTO signatures (campaign_id, status, moderation, emails_sent, signer_type, "
-        "email_key, personal, display, wants_updates, listed, public_name, public_place, "
+        "display, wants_updates, listed, email_key, personal, public_name, public_place, "
         "public_website, token_nonce, created_at, updated_at, confirmed_at) "
-        f"SELECT {plan.campaign_id:d}, '{plan.status}', 'none', 1, {', '.join(_BATCH_COLUMNS)}, "
-        f"stamp, {confirmed_at} FROM seed_batch.batch_rows ORDER BY rowid"
+        f"SELECT {plan.campaign_id:d}, '{plan.status}', 'none', 1, "
+        f"CASE WHEN kind & {ORGANIZATION} THEN 'organization' ELSE 'individual' END, "
+        f"CASE WHEN kind & {PUBLIC} THEN 'public' ELSE 'private' END, "
+        f"kind & {UPDATES} != 0, {f'kind & {PUBLIC} != 0' if confirmed else '0'}, "
+        "email_key, personal, NULLIF(public_name, ''), NULLIF(public_place, ''), "
+        "NULLIF(public_website, ''), token_nonce, stamp, stamp, "
+        f"{'stamp' if confirmed else 'NULL'} FROM seed_batch.batch_rows ORDER BY rowid"
     )

@@ -116,3 +116,37 @@ async def test_an_interrupted_seed_leaves_no_half_written_batch(
     )
     assert len(await seeded(runtime, campaign.id)) == count + 1_200
     assert not any(result.changed for result in await recount(runtime.db))
+
+
+async def test_a_rows_kind_and_empty_public_texts_are_stored_as_the_app_stores_them(
+    runtime: Runtime, campaign: CampaignView
+) -> None:
+    plan = SeedPlan(campaign.id, "full", 1_500, "k", public_share=0.5, organization_every=5)
+    await seed(runtime.db, runtime.keyring, plan, batch_size=500)
+
+    rows = await seeded(runtime, campaign.id)
+    kinds = {(row.signer_type, row.display, row.wants_updates, row.listed) for row in rows}
+    assert kinds == {
+        (signer_type, display, updates, display == "public")
+        for signer_type in ("individual", "organization")
+        for display in ("public", "private")
+        for updates in (True, False)
+    }
+    for row in rows:
+        public = (row.public_name, row.public_place, row.public_website)
+        if not row.listed:
+            assert public == (None, None, None)
+        elif row.signer_type == "individual":
+            assert row.public_name and row.public_place and row.public_website is None
+        else:
+            assert row.public_name and row.public_place and row.public_website
+    if runtime.db.is_sqlite:  # booleans as 0 and 1, as SQLAlchemy writes them
+        path = runtime.db.url.split("///", 1)[1]
+        with sqlite3.connect(path) as connection:
+            stored = connection.execute(
+                "SELECT DISTINCT typeof(listed), listed, typeof(wants_updates), wants_updates "
+                "FROM signatures"
+            ).fetchall()
+        assert sorted(stored) == [
+            ("integer", listed, "integer", updates) for listed in (0, 1) for updates in (0, 1)
+        ]
