@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -46,4 +47,20 @@ def email_hash_key(index_key: bytes | str) -> bytes:
 
 
 def keyed_email_hash(hash_key: bytes, email: str) -> str:
-    return hmac.new(hash_key, email.lower().encode(), hashlib.sha256).hexdigest()
+    return keyed_email_digest(hash_key, email).hex()
+
+
+def keyed_email_digest(hash_key: bytes, email: str) -> bytes:
+    """keyed_email_hash as bytes (one-shot HMAC: no hmac object per address)."""
+    return hmac.digest(hash_key, email.lower().encode(), "sha256")
+
+
+def keyed_email_digests(hash_key: bytes, emails: Iterable[str]) -> list[bytes]:
+    """keyed_email_digest of many addresses: the HMAC is keyed once and copied per address."""
+    keyed = hmac.new(hash_key, digestmod=hashlib.sha256)
+    digests = []
+    for email in emails:
+        one = keyed.copy()
+        one.update(email.lower().encode())
+        digests.append(one.digest())
+    return digests

@@ -21,7 +21,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,11 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from signon.addresses import email_hash_key, keyed_email_hash
+from signon.addresses import (
+    email_hash_key,
+    keyed_email_digests,
+    keyed_email_hash,
+)
 
 RELOAD_SECONDS = 2.0
 NONCE_BYTES = 12
@@ -150,6 +154,10 @@ class Keyring:
     def email_key(self, email: str) -> str:
         """The keyed lookup hash of an address (see addresses.email_key)."""
         return keyed_email_hash(self._email_hash_key, email)
+
+    def email_key_digests(self, emails: Iterable[str]) -> list[bytes]:
+        """email_key of many addresses, each as the 32 bytes whose hex it is."""
+        return keyed_email_digests(self._email_hash_key, emails)
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         self._refresh()

@@ -1,0 +1,54 @@
+"""The seed's times (a second apart, and on SQLite in exactly the text SQLAlchemy stores), its
+rows' kinds, and the light imports of its generating processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+
+from signon.seedrows import ORGANIZATION, PUBLIC, UPDATES, _stamps, kind_values
+
+
+def test_sqlite_stamps_are_isoformat_a_second_apart_across_minutes_hours_and_days() -> None:
+    first = datetime(2026, 12, 31, 23, 58, 30, 123456, tzinfo=UTC)
+    stamps = _stamps(first, 200, sqlite=True)
+    expected = [(first + timedelta(seconds=at)).replace(tzinfo=None).isoformat(" ", "microseconds")
+                for at in range(200)]  # fmt: skip
+    assert stamps == expected
+    assert stamps[90] == "2027-01-01 00:00:00.123456"
+
+
+def test_sqlite_stamps_keep_zero_microseconds_and_turn_aware_times_to_utc() -> None:
+    first = datetime(2026, 6, 1, 16, 0, 59, tzinfo=timezone(timedelta(hours=2)))
+    assert _stamps(first, 2, sqlite=True) == [
+        "2026-06-01 14:00:59.000000",
+        "2026-06-01 14:01:00.000000",
+    ]
+
+
+def test_other_databases_get_aware_datetimes() -> None:
+    first = datetime(2026, 6, 1, 14, 0, 59, tzinfo=UTC)
+    assert _stamps(first, 2, sqlite=False) == [first, first + timedelta(seconds=1)]
+
+
+def test_a_rows_kind_gives_its_four_columns() -> None:
+    assert kind_values(0, confirmed=True) == ("individual", "private", False, False)
+    assert kind_values(ORGANIZATION | PUBLIC, confirmed=True) == (
+        "organization",
+        "public",
+        False,
+        True,
+    )
+    assert kind_values(PUBLIC | UPDATES, confirmed=True) == ("individual", "public", True, True)
+    assert kind_values(PUBLIC, confirmed=False) == ("individual", "public", False, False)
+
+
+def test_the_generating_processes_import_no_more_than_making_rows_takes() -> None:
+    shown = "import signon.seedgen, sys; print(' '.join(sorted(sys.modules)))"
+    modules = subprocess.run(
+        [sys.executable, "-P", "-c", shown], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "signon.seedrows" in modules and "signon.seedsqlite" in modules
+    assert not [name for name in modules if name.split(".")[0] in {"sqlalchemy", "litestar"}]
+    assert not [name for name in modules if name.startswith(("signon.services", "signon.db"))]
