@@ -17,6 +17,7 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import socket
 import sqlite3
 import traceback
 from collections import deque
@@ -38,6 +39,7 @@ from signon.exports import ExportFilters, signature_csv, slice_query
 
 SLICE_IDS = 1_000  # a slice's rows, its decrypted data and its CSV: some 5 MB in a worker
 AHEAD = 2
+ANSWER_BUFFER_BYTES = 1 << 20  # a slice's CSV is some 200 KB
 MAX_WORKERS = 4
 
 
@@ -135,6 +137,13 @@ def _serve(pipe: Connection, database_url: str, keyring: Keyring) -> None:
             source.close()
 
 
+def _room_for_answers(end: Connection) -> None:
+    """Lets a worker hand over a slice's CSV and start on its next one while the parent is
+    still writing earlier ones, rather than wait for it (the system may cap the size)."""
+    with socket.fromfd(end.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as duplicate:
+        duplicate.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, ANSWER_BUFFER_BYTES)
+
+
 class ExportWorkers:
     """A few forked processes that export id ranges of a campaign; used as a context manager."""
 
@@ -163,6 +172,7 @@ class ExportWorkers:
         self._processes = []
         for _ in range(count or worker_count()):
             parent_end, child_end = context.Pipe()
+            _room_for_answers(child_end)
             process = context.Process(
                 target=_serve, args=(child_end, database_url, keyring), daemon=True
             )
