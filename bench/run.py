@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.memory import measure
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SIGNON = str(BIN / "signon")
@@ -85,21 +87,6 @@ def run_signon(env: dict[str, str], *args: str) -> str:
     if done.returncode:
         raise RuntimeError(f"signon {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout + done.stderr
-
-
-def peak_rss_mb(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run a command; return (seconds, peak resident memory in MB, read from /proc)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    peak = 0
-    while process.poll() is None:
-        try:
-            status = Path(f"/proc/{process.pid}/status").read_text()
-            peak = max(peak, int(re.search(r"VmHWM:\s+(\d+)", status)[1]))  # type: ignore[index]
-        except (OSError, TypeError):
-            pass
-        time.sleep(0.02)
-    return time.perf_counter() - started, peak / 1024
 
 
 async def _prepare(env: dict[str, str], rows: int, pending: int, work: Path) -> dict[str, str]:
@@ -250,12 +237,19 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
         processes[0].send_signal(signal.SIGINT)
         processes[0].wait(timeout=30)
 
-    _, idle = peak_rss_mb([SIGNON, "export", "quiet", "-o", "/dev/null"], env)
-    seconds, peak = peak_rss_mb([SIGNON, "export", "bench", "-o", "/dev/null"], env)
+    # Memory of the export and its worker processes together (bench/memory.py), over the
+    # same command exporting a campaign with no signatures.
+    idle = measure([SIGNON, "export", "quiet", "-o", "/dev/null"], env, ROOT)
+    used = measure([SIGNON, "export", "bench", "-o", "/dev/null"], env, ROOT)
     exported = args.rows + args.pending  # confirmed + the confirmations just made, at most
-    results.append(Result("export (rows/s)", args.rows / seconds, 0, 0, 0,
-                          f"peak RSS {peak:.0f} MB, {peak - idle:+.0f} MB over idle; "
-                          f"~{exported:,} rows", rss_over_idle_mb=peak - idle))  # fmt: skip
+    rise = used.peak_mb - idle.peak_mb
+    results.append(Result("export (rows/s)", args.rows / used.seconds, 0, 0, 0,
+                          f"{used.processes} processes, peak {used.peak_mb:.0f} MB (Pss summed), "
+                          f"{rise:+.0f} MB over idle (main process alone: peak RSS "
+                          f"{used.own_peak_rss_mb:.0f} MB, "
+                          f"{used.own_peak_rss_mb - idle.own_peak_rss_mb:+.0f}); "
+                          f"CPU {used.cpu_seconds / args.rows * 1e6:.1f} µs a row; "
+                          f"~{exported:,} rows", rss_over_idle_mb=rise))  # fmt: skip
     results.append(Result("seed (rows/s)", float(prepared["seed_rate"].replace(",", "")), 0, 0, 0))
     shutil.rmtree(work, ignore_errors=True)
     return results

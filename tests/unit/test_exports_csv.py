@@ -7,11 +7,19 @@ import io
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from signon.exports import COLUMNS, FORMULA_TRIGGERS, _timestamp, csv_text, safe_cell, text_csv
+from signon.exports import (
+    COLUMNS,
+    FORMULA_TRIGGERS,
+    _timestamp,
+    _timestamps,
+    csv_text,
+    safe_cell,
+    text_csv,
+)
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
 
@@ -259,3 +267,32 @@ def test_a_stored_timestamp_is_written_as_its_datetime_would_be(
         expected
     )
     assert _timestamp(None) == ""
+
+
+def _stored(when: datetime) -> str:
+    return sqlite.DATETIME().bind_processor(sqlite.dialect())(when)  # type: ignore[misc,no-any-return]
+
+
+naive_times = st.datetimes(datetime(1000, 1, 1), datetime(9000, 1, 1))
+driver_timestamps = (
+    naive_times.map(_stored)  # SQLite, the usual form
+    | naive_times.map(lambda when: _stored(when.replace(microsecond=0)))  # a whole second
+    | naive_times.map(lambda when: _stored(when)[:19])  # stored without a fraction
+    | naive_times.map(lambda when: when.replace(tzinfo=UTC))  # PostgreSQL
+    | naive_times.map(lambda when: when.replace(tzinfo=timezone(timedelta(hours=-3))))
+    | st.none()
+)
+
+
+USUAL = ["2026-11-21 14:12:50.123456", "2026-11-21 14:12:51.000001", "1999-01-01 00:00:00.5"]
+
+
+@settings(max_examples=300)
+@given(st.lists(driver_timestamps, max_size=8))
+@example(USUAL[:2])  # the shortcut for a whole column
+@example([*USUAL[:2], "2026-11-21 14:12:52.000000"])  # a whole second among them
+@example([*USUAL[:2], "2026-11-21 14:12:52"])
+@example(USUAL)  # 25 characters
+@example([*USUAL[:2], "2026-11-21T14:12:52.000001"])
+def test_a_column_of_timestamps_is_written_as_each_would_be(values: list[object]) -> None:
+    assert _timestamps(values) == [_timestamp(value) for value in values]  # type: ignore[arg-type]
