@@ -84,6 +84,28 @@ def wrk(name: str, url: str, duration: int, args: list[str] | None = None) -> Re
     return Result(name, rps, _ms(*p50.groups()), _ms(*p99.groups()), errors)  # type: ignore[union-attr]
 
 
+def alternating(paths: list[tuple[str, str]], duration: int, rounds: int = 3) -> list[Result]:
+    """Paths to compare with each other, measured in turns (a, b, a, b, ...) for `duration`
+    seconds each in all: a drift of the machine's speed during the run then weighs on both
+    alike instead of on whichever ran second."""
+    share = max(1, round(duration / rounds))
+    runs: dict[str, list[Result]] = {name: [] for name, _ in paths}
+    for _ in range(rounds):
+        for name, url in paths:
+            runs[name].append(wrk(name, url, share))
+    return [
+        Result(
+            name,
+            sum(r.rps for r in measured) / len(measured),
+            sum(r.p50_ms for r in measured) / len(measured),
+            max(r.p99_ms for r in measured),
+            sum(r.errors for r in measured),
+            f"in {rounds} turns of {share} s",
+        )
+        for name, measured in runs.items()
+    ]
+
+
 def run_signon(env: dict[str, str], *args: str) -> str:
     done = subprocess.run([SIGNON, *args], env=env, capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
@@ -260,9 +282,14 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
         results.append(wrk("bare form POST", f"{base}/form", d, [sign_file, "body"]))
         results.append(wrk("campaign page", f"{app}/c/bench", d))
         results.append(wrk("count JSON", f"{app}/api/campaigns/bench", d))
-        results.append(wrk("endorsers page 1", f"{app}/c/bench/endorsers?type=individual", d))
         deep = f"{app}/c/bench/endorsers?type=individual&cursor={prepared['cursor']}"
-        results.append(wrk(f"endorsers {int(prepared['depth']):,} deep", deep, d))
+        results += alternating(
+            [
+                ("endorsers page 1", f"{app}/c/bench/endorsers?type=individual"),
+                (f"endorsers {int(prepared['depth']):,} deep", deep),
+            ],
+            d,
+        )
         results.append(wrk("sign", f"{app}/c/bench/sign", d, [sign_file, "body"]))
         confirm_file = str(work / "confirm.txt")
         results.append(wrk("confirm", f"{app}/", d, [confirm_file, "path", "POST"]))
