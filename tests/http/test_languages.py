@@ -151,7 +151,9 @@ def test_each_signer_thanked_gets_their_own_manage_link_and_nothing_of_anyone_el
     ana, joan = pages["ana@example.org"], pages["joan@riverfriends.example.org"]
     joan_manage = re.search(r'href="(/manage/[^"?]+)', joan)
     assert joan_manage and joan_manage[1] not in ana
+    tokens = [confirm_path(by_address[a]).rsplit("/", 1)[1] for a in pages]
     for page in (ana, joan):
+        assert not any(token in page for token in tokens), "no confirm link is kept in it"
         assert "Ana Lima" not in page and "Joan Contact" not in page
         assert "Friends of the River" not in page and "signon-slot" not in page
     # The organization waits for review and is told so; the individual is not.
