@@ -10,6 +10,7 @@ from urllib.parse import unquote_plus
 from litestar.testing import TestClient
 
 from signon.settings import Settings
+from signon.tokens import ManageTokens
 from tests.support import (
     SmtpSink,
     body_of,
@@ -138,19 +139,20 @@ def test_each_signer_thanked_gets_their_own_manage_link_and_nothing_of_anyone_el
     client.post("/c/free-them/sign", data=organization_form())
     deliver_mail(settings)
     by_address = {str(m["To"]): m for m in smtp_server.messages}
-    pages = {}
+    manage = ManageTokens(settings.secret_key)  # its links carry the time they were issued
+    pages, nonces = {}, {}
     for address in ("ana@example.org", "joan@riverfriends.example.org"):
         message = by_address[address]
         response = client.post(confirm_path(message))
         assert response.status_code == 200 and response.headers["content-type"].startswith(
             "text/html"
         )
-        manage = re.search(r"/manage/[A-Za-z0-9_.\-]+", body_of(message))
-        assert manage and f'href="{manage[0]}"' in response.text
-        pages[address] = response.text
+        mailed = re.search(r"/manage/([A-Za-z0-9_.\-]+)", body_of(message))
+        shown = re.search(r'href="/manage/([^"?]+)', response.text)
+        assert mailed and shown and manage.check(shown[1]) == manage.check(mailed[1]) is not None
+        pages[address], nonces[address] = response.text, manage.check(shown[1])
     ana, joan = pages["ana@example.org"], pages["joan@riverfriends.example.org"]
-    joan_manage = re.search(r'href="(/manage/[^"?]+)', joan)
-    assert joan_manage and joan_manage[1] not in ana
+    assert nonces["ana@example.org"] != nonces["joan@riverfriends.example.org"]
     tokens = [confirm_path(by_address[a]).rsplit("/", 1)[1] for a in pages]
     for page in (ana, joan):
         assert not any(token in page for token in tokens), "no confirm link is kept in it"
