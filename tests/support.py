@@ -20,11 +20,11 @@ from typing import TypeVar
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from signon.app import create_app
-from signon.db.models import Base
+from signon.db.models import Base, Signature
 from signon.runtime import Runtime
 from signon.services.outbox import DeliveryReport
 from signon.settings import Settings
@@ -297,3 +297,10 @@ def require_fallback_fonts() -> tuple[Path, ...]:
             f"no {', '.join(missing)} (apt-get install fonts-droid-fallback fonts-lohit-deva)"
         )
     return FALLBACK_FONTS
+
+
+async def signatures_of(runtime: Runtime, campaign_id: int) -> list[Signature]:
+    """Every signature of a campaign, in id order."""
+    async with runtime.db.read() as session:
+        query = select(Signature).where(Signature.campaign_id == campaign_id)
+        return list(await session.scalars(query.order_by(Signature.id)))

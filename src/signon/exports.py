@@ -346,10 +346,9 @@ class ExportService:
         record = await self._start(campaign_id, user_id, "full", filters.describe())
         rows = 0
         yield csv_text([COLUMNS])
-        batches = _signature_batches(self.db, campaign_id, filters, BATCH_SIZE)
-        async for batch in batches:
-            rows += len(batch)
-            yield signature_csv(self.keyring, batch)
+        async for cells in confirmed_signature_rows(self.db, self.keyring, campaign_id, filters):
+            rows += len(cells)
+            yield text_csv(cells)
         await self._finish(record, rows)
 
     async def full_csv_by(

@@ -22,15 +22,10 @@ from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
 from signon.services.campaigns import CampaignView
 from signon.services.records import PersonalData, is_listed, public_fields
+from tests.support import signatures_of
 
 pytestmark = pytest.mark.anyio
-COUNT = 2_500  # three batches of 1,000: the second and third from the generating process
-
-
-async def signatures(runtime: Runtime, campaign_id: int) -> list[Signature]:
-    async with runtime.db.read() as session:
-        query = select(Signature).where(Signature.campaign_id == campaign_id)
-        return list(await session.scalars(query.order_by(Signature.id)))
+COUNT = 2_500  # three batches of 1,000, made by the generating processes
 
 
 async def test_seeded_rows_are_valid_signatures_and_are_counted(
@@ -39,7 +34,7 @@ async def test_seeded_rows_are_valid_signatures_and_are_counted(
     plan = SeedPlan(campaign.id, "initial", COUNT, "t1")
     assert await seed(runtime.db, runtime.keyring, plan, batch_size=1_000) == COUNT
 
-    rows = await signatures(runtime, campaign.id)
+    rows = await signatures_of(runtime, campaign.id)
     assert len(rows) == COUNT
     assert len({row.personal for row in rows}) == COUNT, "every blob sealed on its own"
     assert len({row.token_nonce for row in rows}) == COUNT
@@ -80,7 +75,7 @@ async def test_a_pending_seed_is_neither_listed_nor_counted(
         runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 300, "p", status="pending")
     )
 
-    rows = await signatures(runtime, campaign.id)
+    rows = await signatures_of(runtime, campaign.id)
     assert {(row.status, row.listed, row.confirmed_at, row.public_name) for row in rows} == {
         ("pending", False, None, None)
     }
@@ -121,7 +116,7 @@ async def test_the_export_holds_every_confirmed_row_once_as_the_slow_path_wrote_
         await session.execute(
             update(Signature).where(Signature.id == second).values(personal=sealed)
         )
-    confirmed = [r for r in await signatures(runtime, campaign.id) if r.status == "confirmed"]
+    confirmed = [r for r in await signatures_of(runtime, campaign.id) if r.status == "confirmed"]
 
     batches = [
         batch

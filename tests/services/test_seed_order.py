@@ -17,14 +17,9 @@ from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
 from signon.services.campaigns import CampaignView
 from signon.services.counts import recount
+from tests.support import signatures_of
 
 pytestmark = pytest.mark.anyio
-
-
-async def seeded(runtime: Runtime, campaign_id: int) -> list[Signature]:
-    async with runtime.db.read() as session:
-        query = select(Signature).where(Signature.campaign_id == campaign_id)
-        return list(await session.scalars(query.order_by(Signature.id)))
 
 
 async def test_rows_go_in_by_address_hash_with_nonces_and_times_ascending(
@@ -34,7 +29,7 @@ async def test_rows_go_in_by_address_hash_with_nonces_and_times_ascending(
         runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 2_500, "o"), batch_size=600
     )
 
-    rows = await seeded(runtime, campaign.id)
+    rows = await signatures_of(runtime, campaign.id)
     assert len(rows) == 2_500
     for column in ("email_key", "token_nonce", "created_at"):
         values = [getattr(row, column) for row in rows]
@@ -49,7 +44,7 @@ async def test_after_a_seed_the_unique_constraints_hold_and_recount_finds_no_dri
     await seed(
         runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 2_100, "u"), batch_size=700
     )
-    first = (await seeded(runtime, campaign.id))[0]
+    first = (await signatures_of(runtime, campaign.id))[0]
 
     now = utcnow()
     row = {
@@ -83,7 +78,7 @@ async def test_a_seed_committed_in_many_transactions_holds_every_row(
         runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 2_000, "m"), batch_size=400
     )
 
-    rows = await seeded(runtime, campaign.id)
+    rows = await signatures_of(runtime, campaign.id)
     assert len(rows) == len({row.token_nonce for row in rows}) == 2_000
     assert not any(result.changed for result in await recount(runtime.db))
 
@@ -114,7 +109,7 @@ async def test_an_interrupted_seed_leaves_no_half_written_batch(
     await seed(
         runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 1_200, "j"), batch_size=500
     )
-    assert len(await seeded(runtime, campaign.id)) == count + 1_200
+    assert len(await signatures_of(runtime, campaign.id)) == count + 1_200
     assert not any(result.changed for result in await recount(runtime.db))
 
 
@@ -124,7 +119,7 @@ async def test_a_rows_kind_and_empty_public_texts_are_stored_as_the_app_stores_t
     plan = SeedPlan(campaign.id, "full", 1_500, "k", public_share=0.5, organization_every=5)
     await seed(runtime.db, runtime.keyring, plan, batch_size=500)
 
-    rows = await seeded(runtime, campaign.id)
+    rows = await signatures_of(runtime, campaign.id)
     kinds = {(row.signer_type, row.display, row.wants_updates, row.listed) for row in rows}
     assert kinds == {
         (signer_type, display, updates, display == "public")
