@@ -18,8 +18,8 @@ from signon.seed import SeedPlan, seed
 from signon.services.campaigns import CampaignSpec
 from signon.services.records import PersonalData
 from signon.settings import Settings
-from tests.services.test_seed_and_export import reference_rows, signatures
-from tests.support import run_with_runtime
+from tests.services.test_seed_and_export import reference_rows
+from tests.support import run_with_runtime, signatures_of
 
 SLICE = 97  # ids a slice: the campaign spans some fifty of them
 
@@ -110,7 +110,7 @@ def test_workers_write_the_bytes_of_the_single_process_export(settings: Settings
             assert expected.count(b'\r\n"') >= 1, "each filter keeps some rows here"
 
         async def with_slow_path(runtime: Runtime) -> tuple[bytes, bytes]:
-            rows = [r for r in await signatures(runtime, campaign_id) if r.status == "confirmed"]
+            rows = [r for r in await signatures_of(runtime, campaign_id) if r.status == "confirmed"]
             slow = csv_text([COLUMNS, *reference_rows(runtime, rows)]).encode()
             return slow, await _in_workers(runtime, workers, campaign_id, ExportFilters())
 
