@@ -14,6 +14,7 @@ is read. The rows and their CSV come from the same code as the organizers' downl
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -41,6 +42,9 @@ SLICE_IDS = 1_000  # a slice's rows, its decrypted data and its CSV: some 5 MB i
 AHEAD = 2
 ANSWER_BUFFER_BYTES = 1 << 20  # a slice's CSV is some 200 KB
 MAX_WORKERS = 4
+# glibc's mallopt parameters, and the values a worker sets (see _reuse_freed_memory).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+TRIM_THRESHOLD_BYTES, MMAP_THRESHOLD_BYTES = 64 << 20, 16 << 20
 
 
 class ExportWorkerError(Exception):
@@ -107,9 +111,26 @@ class _PostgresSlices:
         self._loop.close()
 
 
+def _reuse_freed_memory() -> None:
+    """Keep the memory of one slice for the next, rather than give it back and take it again.
+
+    A slice's text is built in strings of some hundred kilobytes, which glibc's malloc serves
+    from fresh mappings and, freed, unmaps or trims off its heap: every slice then faulted its
+    pages in anew (some 400,000 faults, a tenth of an export's CPU). Memory stays bounded: what
+    is kept is what a slice took at most. Elsewhere than glibc this does nothing.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+
+
 def _serve(pipe: Connection, database_url: str, keyring: Keyring) -> None:
     """A worker: takes (campaign id, filters, low, high), answers (rows, None) and the slice's
     CSV as UTF-8, or (0, traceback); stops at None or when the parent is gone."""
+    _reuse_freed_memory()
     source: _SqliteSlices | _PostgresSlices | None = None
     statements: dict[tuple[int, ExportFilters], tuple[str, Any]] = {}
     try:

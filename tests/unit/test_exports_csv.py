@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import sqlite
 from signon.exports import (
     COLUMNS,
     FORMULA_TRIGGERS,
+    _json_list,
     _timestamp,
     _timestamps,
     csv_text,
@@ -230,7 +232,9 @@ def test_any_rows_round_trip_through_a_csv_reader(rows: list[list[object]]) -> N
 
 # --- the batch writer used by full exports ----------------------------------------------------
 
-text_cells = st.text() | st.sampled_from(["", "\x1e", "\x1f", '"', "=1", "\r\n", "a\x1fb"])
+text_cells = st.text() | st.sampled_from(
+    ["", "\x1e", "\x1f", '"', "=1", "\r\n", "a\x1fb", "\x1e\x1f=", *FORMULA_TRIGGERS]
+)
 
 
 @settings(max_examples=300)
@@ -296,3 +300,19 @@ USUAL = ["2026-11-21 14:12:50.123456", "2026-11-21 14:12:51.000001", "1999-01-01
 @example([*USUAL[:2], "2026-11-21T14:12:52.000001"])
 def test_a_column_of_timestamps_is_written_as_each_would_be(values: list[object]) -> None:
     assert _timestamps(values) == [_timestamp(value) for value in values]  # type: ignore[arg-type]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.dictionaries(st.text(), json_values, max_size=6) | st.none(), max_size=5))
+@example([{"name": "\ud800 lone surrogate", "n": float("nan")}, None])
+def test_the_export_decodes_stored_records_as_json_loads_does(records: list[object]) -> None:
+    text = json.dumps(records).encode()
+
+    assert repr(_json_list(text)) == repr(json.loads(text))  # repr: NaN is not equal to itself
