@@ -56,11 +56,22 @@ def keyed_email_digest(hash_key: bytes, email: str) -> bytes:
 
 
 def keyed_email_digests(hash_key: bytes, emails: Iterable[str]) -> list[bytes]:
-    """keyed_email_digest of many addresses: the HMAC is keyed once and copied per address."""
-    keyed = hmac.new(hash_key, digestmod=hashlib.sha256)
+    """keyed_email_digest of many addresses (for seeding a million of them).
+
+    The same HMAC-SHA256 (RFC 2104), with its two keyed SHA-256 states made once and copied per
+    address: half the work of copying an hmac object, whose copy makes more than it uses.
+    """
+    block = hashlib.sha256().block_size
+    key = (hashlib.sha256(hash_key).digest() if len(hash_key) > block else hash_key).ljust(
+        block, b"\0"
+    )
+    inner_keyed = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer_keyed = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
     digests = []
     for email in emails:
-        one = keyed.copy()
-        one.update(email.lower().encode())
-        digests.append(one.digest())
+        inner = inner_keyed.copy()
+        inner.update(email.lower().encode())
+        outer = outer_keyed.copy()
+        outer.update(inner.digest())
+        digests.append(outer.digest())
     return digests

@@ -28,14 +28,12 @@ from signon.seedrows import (
     FIRST,
     HASHED,
     LAST,
-    NONCE_LENGTH,
     SeedColumns,
     Seeding,
     SeedPlan,
     batch_columns,
     hash_span,
     kind_values,
-    sorted_link_nonces,
 )
 from signon.seedsqlite import SqliteBatch, SqliteSeedWriter, batch_image
 from signon.services.counts import recount
@@ -66,13 +64,12 @@ async def _batches(
 ) -> AsyncIterator[SeedColumns | SqliteBatch]:
     """The plan's rows batch by batch, in address-hash order (see seedrows). A plan of one
     batch is made here; a larger one by GENERATORS processes (seedgen), which first hash every
-    address (while this one draws the link nonces), then make the batches, at most AHEAD ahead
-    of the writer."""
+    address, then make the batches, at most AHEAD ahead of the writer."""
     plan = job.plan
     buckets = -(-plan.count // batch_size)
     if buckets == 1:
         hashed = hash_span(keyring, plan, 0, plan.count, 1)[0]
-        batch = batch_columns(job, keyring, hashed, 0, sorted_link_nonces(plan.count))
+        batch = batch_columns(job, keyring, hashed, 0, 0, 1)
         yield batch_image(batch) if job.sqlite else batch
         return
     generators = Generators(job, GENERATORS)
@@ -81,19 +78,17 @@ async def _batches(
             generators.submit("hash", at, min(at + HASH_SPAN, plan.count), buckets)
             for at in range(0, plan.count, HASH_SPAN)
         ]
-        nonces = sorted_link_nonces(plan.count)
         parts = [await asyncio.wrap_future(span) for span in spans]
         hashed = deque(b"".join(part[bucket] for part in parts) for bucket in range(buckets))
         del parts, spans
         pending: deque[Future[SeedColumns | SqliteBatch]] = deque()
-        position = 0
+        position = bucket = 0
         while hashed or pending:
             while hashed and len(pending) < AHEAD:
-                bucket = hashed.popleft()
-                size = len(bucket) // HASHED
-                own_nonces = nonces[position * NONCE_LENGTH : (position + size) * NONCE_LENGTH]
-                pending.append(generators.submit("batch", bucket, position, own_nonces))
-                position += size
+                addresses = hashed.popleft()
+                pending.append(generators.submit("batch", addresses, position, bucket, buckets))
+                position += len(addresses) // HASHED
+                bucket += 1
             yield await asyncio.wrap_future(pending.popleft())
     finally:
         generators.close()

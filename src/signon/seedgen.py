@@ -29,9 +29,9 @@ _SOURCE = str(Path(__file__).resolve().parents[1])  # where this signon package 
 
 
 def make_batch(
-    job: Seeding, keyring: Keyring, hashed: bytes, position: int, nonces: str
+    job: Seeding, keyring: Keyring, hashed: bytes, position: int, bucket: int, buckets: int
 ) -> SeedColumns | SqliteBatch:
-    batch = batch_columns(job, keyring, hashed, position, nonces)
+    batch = batch_columns(job, keyring, hashed, position, bucket, buckets)
     return batch_image(batch) if job.sqlite else batch
 
 

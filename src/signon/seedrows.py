@@ -7,9 +7,10 @@ campaign's name display call for.
 The address hashes and link nonces are random and each has a unique index, so rows inserted in
 random order change pages all over both indexes. So the whole seed goes out in address-hash
 order: every address is hashed first (`hash_span`, spread over processes), bucket k of the hash
-space becomes batch k, and each batch is sorted. The link nonces are drawn for the whole seed
-at once and sorted (which random nonce a row gets does not matter), and times count up in that
-order too, so every index of the table is appended to rather than written all over.
+space becomes batch k, and each batch is sorted. Batch k draws its link nonces from the k-th
+share of their range and sorts them (which random nonce a row gets does not matter), and times
+count up in that order too, so every index of the table is appended to rather than written all
+over.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ ORG_KINDS = [
     "Migrant Rights Association",
 ]
 NONCE_LENGTH = 22  # characters, as secrets.token_urlsafe(16) gives
+NONCE_PREFIX = 3  # characters of a link nonce that place it in its batch (see batch_link_nonces)
+_URLSAFE_ASCENDING = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 HASHED = 32 + 5  # bytes a hashed address takes in a bucket: its HMAC, then its number
 _SECOND = timedelta(seconds=1)
 
@@ -140,12 +143,29 @@ def hash_span(keyring: Keyring, plan: SeedPlan, start: int, stop: int, buckets: 
     return [b"".join(part) for part in spread]
 
 
-def sorted_link_nonces(count: int) -> str:
-    """`count` link nonces in ascending order, concatenated. Each is shaped like
-    secrets.token_urlsafe(16): 18 random bytes make 24 base64 characters, of which the first 22
-    are kept (132 random bits). All from one os.urandom call."""
-    text = base64.urlsafe_b64encode(os.urandom(18 * count)).decode()
-    return "".join(sorted(text[at : at + NONCE_LENGTH] for at in range(0, len(text), 24)))
+def batch_link_nonces(count: int, bucket: int, buckets: int) -> list[str]:
+    """`count` link nonces for batch `bucket` of `buckets`, in ascending order and above those
+    of every earlier batch, so that no batch has to wait for the others' to be drawn and sorted.
+
+    Each is shaped like secrets.token_urlsafe(16), 22 characters of its alphabet: the last 19
+    from os.urandom (114 bits), the first three drawn from this batch's share of their 262,144
+    values.
+    """
+    span = len(_URLSAFE_ASCENDING) ** NONCE_PREFIX
+    if buckets > span:
+        raise ValueError(f"at most {span:,} batches")
+    shares = range(bucket * span // buckets, (bucket + 1) * span // buckets)
+    prefixes = random.Random(os.urandom(32)).choices([_nonce_prefix(n) for n in shares], k=count)
+    tail = NONCE_LENGTH - NONCE_PREFIX  # of the 20 characters that 15 random bytes make
+    text = base64.urlsafe_b64encode(os.urandom(15 * count)).decode()
+    tails = [text[at : at + tail] for at in range(0, len(text), 20)]
+    return sorted(map(str.__add__, prefixes, tails))
+
+
+def _nonce_prefix(value: int) -> str:
+    """The NONCE_PREFIX characters that are `value` in base 64, in ascending order of both."""
+    digits = _URLSAFE_ASCENDING
+    return digits[value >> 12] + digits[(value >> 6) & 63] + digits[value & 63]
 
 
 def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:
@@ -165,11 +185,11 @@ def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:
 
 
 def batch_columns(
-    job: Seeding, keyring: Keyring, hashed: bytes, position: int, nonces: str
+    job: Seeding, keyring: Keyring, hashed: bytes, position: int, bucket: int, buckets: int
 ) -> SeedColumns:
-    """The rows of one bucket of hashed addresses (see hash_span), in hash order: `position` is
-    how many rows of the plan come before them, and the row at position p was made
-    `plan.count - p` seconds before `job.ended`. `nonces` holds this batch's link nonces, sorted."""
+    """The rows of bucket `bucket` of `buckets` of hashed addresses (see hash_span), in hash
+    order: `position` is how many rows of the plan come before them, and the row at position p
+    was made `plan.count - p` seconds before `job.ended`."""
     plan, names = job.plan, job.listed_names
     records = sorted(hashed[at : at + HASHED] for at in range(0, len(hashed), HASHED))
     count = len(records)
@@ -209,6 +229,6 @@ def batch_columns(
         public_names,
         public_places,
         public_websites,
-        [nonces[at : at + NONCE_LENGTH] for at in range(0, count * NONCE_LENGTH, NONCE_LENGTH)],
+        batch_link_nonces(count, bucket, buckets),
         _stamps(job.ended - (plan.count - position) * _SECOND, count, job.sqlite),
     )

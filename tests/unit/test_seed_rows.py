@@ -1,13 +1,23 @@
 """The seed's times (a second apart, and on SQLite in exactly the text SQLAlchemy stores), its
-rows' kinds, and the light imports of its generating processes."""
+rows' kinds and link nonces, and the light imports of its generating processes."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 
-from signon.seedrows import ORGANIZATION, PUBLIC, UPDATES, _stamps, kind_values
+import pytest
+
+from signon.seedrows import (
+    ORGANIZATION,
+    PUBLIC,
+    UPDATES,
+    _stamps,
+    batch_link_nonces,
+    kind_values,
+)
 
 
 def test_sqlite_stamps_are_isoformat_a_second_apart_across_minutes_hours_and_days() -> None:
@@ -52,3 +62,22 @@ def test_the_generating_processes_import_no_more_than_making_rows_takes() -> Non
     assert "signon.seedrows" in modules and "signon.seedsqlite" in modules
     assert not [name for name in modules if name.split(".")[0] in {"sqlalchemy", "litestar"}]
     assert not [name for name in modules if name.startswith(("signon.services", "signon.db"))]
+
+
+@pytest.mark.parametrize("buckets", [1, 7, 64, 4_096, 262_144])
+def test_each_batch_draws_sorted_nonces_above_every_earlier_batchs(buckets: int) -> None:
+    chosen = sorted({0, min(1, buckets - 1), buckets - 1})
+    batches = [batch_link_nonces(300, bucket, buckets) for bucket in chosen]
+    nonces = [nonce for batch in batches for nonce in batch]
+
+    assert nonces == sorted(nonces)
+    assert len(set(nonces)) == len(nonces) == 300 * len(batches)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", nonce) for nonce in nonces)
+
+
+def test_nonces_spread_over_the_whole_range_and_differ_between_draws() -> None:
+    first, last = batch_link_nonces(1_000, 0, 2), batch_link_nonces(1_000, 1, 2)
+    assert first[0] < "0" and last[-1] > "y"  # the ends of the ascending alphabet, "-" and "z"
+    assert not set(first) & set(batch_link_nonces(1_000, 0, 2))
+    with pytest.raises(ValueError):
+        batch_link_nonces(1, 0, 262_145)
