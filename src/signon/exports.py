@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import repeat
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -43,7 +42,6 @@ COLUMNS = (
 )  # fmt: skip
 _PERSONAL = ("name", "email", "organization", "website", "role", "city", "country", "comment")
 _NOTHING: dict[str, str] = {}
-_TZINFO = attrgetter("tzinfo")
 _JSON_DECODE = msgspec.json.Decoder().decode
 _EMPTY_FOR_NONE = {None: ""}.get  # used as map(_EMPTY_FOR_NONE, values, values)
 _TABLE = Signature.__table__.c
@@ -223,7 +221,7 @@ def _timestamp(value: datetime | str | None) -> str:
         value = datetime.fromisoformat(value)  # type: ignore[arg-type]
     if value is None:
         return ""
-    if value.tzinfo is not UTC:  # asyncpg already hands back UTC
+    if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat()
 
@@ -233,11 +231,9 @@ def _timestamps(values: Sequence[datetime | str | None]) -> list[str]:
     count = len(values)
     try:
         text = "\x1f".join(values)  # type: ignore[arg-type]
-    except TypeError:  # not all text: datetimes (PostgreSQL), or None
-        if set(map(type, values)) == {datetime} and set(map(_TZINFO, values)) == {UTC}:
-            return list(map(datetime.isoformat, values))  # type: ignore[arg-type]
+    except TypeError:  # not all text: a NULL among them
         return list(map(_timestamp, values))
-    # SQLite: the text is the usual form of _timestamp's shortcut everywhere if each value is
+    # The text is the usual form of _timestamp's shortcut everywhere if each value is
     # 26 characters with one space at 10 and a "." at 19 and does not end in "000000".
     usual = (
         len(text) == 27 * count - 1

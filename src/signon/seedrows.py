@@ -164,8 +164,8 @@ def batch_link_nonces(count: int, bucket: int, buckets: int) -> list[str]:
 
 def _nonce_prefix(value: int) -> str:
     """The NONCE_PREFIX characters that are `value` in base 64, in ascending order of both."""
-    digits = _URLSAFE_ASCENDING
-    return digits[value >> 12] + digits[(value >> 6) & 63] + digits[value & 63]
+    shifts = range(6 * (NONCE_PREFIX - 1), -1, -6)
+    return "".join(_URLSAFE_ASCENDING[(value >> shift) & 63] for shift in shifts)
 
 
 def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:

@@ -263,7 +263,8 @@ def test_a_stored_timestamp_is_written_as_its_datetime_would_be(
 ) -> None:
     when = when.replace(microsecond=0) if whole_second else when
     expected = safe_cell(when.replace(tzinfo=UTC))
-    # SQLite returns the text SQLAlchemy stored, PostgreSQL an aware datetime (in any zone).
+    # The export reads the text SQLAlchemy stores on SQLite (PostgreSQL formats it so too);
+    # an aware datetime in any zone is written the same.
     stored = sqlite.DATETIME().bind_processor(sqlite.dialect())(when)  # type: ignore[misc]
     assert _timestamp(stored) == expected
     assert _timestamp(when.replace(tzinfo=UTC)) == expected
@@ -282,7 +283,7 @@ driver_timestamps = (
     naive_times.map(_stored)  # SQLite, the usual form
     | naive_times.map(lambda when: _stored(when.replace(microsecond=0)))  # a whole second
     | naive_times.map(lambda when: _stored(when)[:19])  # stored without a fraction
-    | naive_times.map(lambda when: when.replace(tzinfo=UTC))  # PostgreSQL
+    | naive_times.map(lambda when: when.replace(tzinfo=UTC))  # datetimes, in any zone
     | naive_times.map(lambda when: when.replace(tzinfo=timezone(timedelta(hours=-3))))
     | st.none()
 )
