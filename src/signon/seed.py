@@ -117,6 +117,7 @@ async def seed(
     batches = _batches(seeding(plan, keyring, utcnow(), db.is_sqlite), keyring, batch_size)
     if db.is_sqlite:
         path = db.url.split("///", 1)[1]
+        await db.close_idle_connections()  # so the writer may have the file to itself
         writer = SqliteSeedWriter(path, plan, SQLITE_BUSY_TIMEOUT_MS / 1000)
         try:
             async with aclosing(batches):

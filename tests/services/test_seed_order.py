@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from signon import seedsqlite
 from signon.db.models import Signature, utcnow
 from signon.runtime import Runtime
-from signon.seed import SeedPlan, seed
+from signon.seed import SeedPlan, seed, seeding
+from signon.seedrows import SeedColumns, batch_columns, hash_span
 from signon.services.campaigns import CampaignView
 from signon.services.counts import recount
 from tests.support import signatures_of
@@ -111,6 +112,63 @@ async def test_an_interrupted_seed_leaves_no_half_written_batch(
     )
     assert len(await signatures_of(runtime, campaign.id)) == count + 1_200
     assert not any(result.changed for result in await recount(runtime.db))
+    if runtime.db.is_sqlite:
+        assert _journal_mode(runtime) == "wal"
+
+
+def _journal_mode(runtime: Runtime) -> str:
+    with sqlite3.connect(runtime.db.url.split("///", 1)[1]) as connection:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def _only_on_sqlite(runtime: Runtime) -> str:
+    if not runtime.db.is_sqlite:
+        pytest.skip("journal modes are SQLite's")
+    return runtime.db.url.split("///", 1)[1]
+
+
+async def test_a_seed_alone_with_the_database_writes_through_a_rollback_journal_then_back_to_wal(
+    runtime: Runtime, campaign: CampaignView
+) -> None:
+    path = _only_on_sqlite(runtime)
+    await runtime.db.close_idle_connections()
+    plan = SeedPlan(campaign.id, "full", 300, "r")
+    writer = seedsqlite.SqliteSeedWriter(path, plan, 5)
+    try:
+        assert writer.journal == "delete"
+        writer.write(seedsqlite.batch_image(_columns(runtime, plan)))
+        writer.finish()
+    finally:
+        writer.close()
+
+    assert _journal_mode(runtime) == "wal"
+    assert len(await signatures_of(runtime, campaign.id)) == 300
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+async def test_a_seed_beside_another_connection_writes_through_wal(
+    runtime: Runtime, campaign: CampaignView
+) -> None:
+    path = _only_on_sqlite(runtime)
+    with sqlite3.connect(path) as reader:  # as a running server would hold it
+        reader.execute("SELECT count(*) FROM signatures").fetchone()
+        writer = seedsqlite.SqliteSeedWriter(path, SeedPlan(campaign.id, "full", 1, "w"), 5)
+        try:
+            assert writer.journal == "wal"
+        finally:
+            writer.close()
+        await seed(runtime.db, runtime.keyring, SeedPlan(campaign.id, "full", 700, "w"))
+        assert reader.execute("SELECT count(*) FROM signatures").fetchone() == (700,)
+
+    assert _journal_mode(runtime) == "wal"
+    assert not any(result.changed for result in await recount(runtime.db))
+
+
+def _columns(runtime: Runtime, plan: SeedPlan) -> SeedColumns:
+    job = seeding(plan, runtime.keyring, utcnow(), sqlite=True)
+    hashed = hash_span(runtime.keyring, plan, 0, plan.count, 1)[0]
+    return batch_columns(job, runtime.keyring, hashed, 0, 0, 1)
 
 
 async def test_a_rows_kind_and_empty_public_texts_are_stored_as_the_app_stores_them(

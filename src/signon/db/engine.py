@@ -216,8 +216,12 @@ class Database:
         async with self._reader() as session, session.begin():
             yield session
 
-    async def dispose(self) -> None:
+    async def close_idle_connections(self) -> None:
+        """Close the pooled connections not in use; new ones open when needed."""
         await self.engine.dispose()
         if self._batch_engine is not None:
             self._batch_engine.dispose()
+
+    async def dispose(self) -> None:
+        await self.close_idle_connections()
         self._turns.close()
