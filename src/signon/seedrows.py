@@ -115,6 +115,27 @@ def kind_values(kind: int, confirmed: bool) -> tuple[str, str, bool, bool]:
     )
 
 
+def organizations_among(kinds: list[int]) -> int:
+    return sum(1 for kind in kinds if kind & ORGANIZATION)
+
+
+COUNTER_UPDATE = (
+    "UPDATE campaigns SET individuals_count = individuals_count + {individuals}, "
+    "organizations_count = organizations_count + {organizations} WHERE id = {campaign}"
+)
+
+
+def counter_update(plan: SeedPlan, rows: int, organizations: int) -> str | None:
+    """The statement that counts rows just written, in their transaction: confirmed seed rows
+    (moderation "none") count as the app counts them; pending ones do not."""
+    if plan.status != "confirmed" or not rows:
+        return None
+    return COUNTER_UPDATE.format(
+        individuals=int(rows - organizations), organizations=int(organizations),
+        campaign=int(plan.campaign_id),
+    )  # fmt: skip
+
+
 def _json_body(text: str) -> str:
     """The inside of a JSON string literal (escaping is per character, so bodies concatenate)."""
     return str(encode_basestring(text))[1:-1]

@@ -13,7 +13,15 @@ from __future__ import annotations
 import sqlite3
 from typing import NamedTuple
 
-from signon.seedrows import ORGANIZATION, PUBLIC, UPDATES, SeedColumns, SeedPlan
+from signon.seedrows import (
+    ORGANIZATION,
+    PUBLIC,
+    UPDATES,
+    SeedColumns,
+    SeedPlan,
+    counter_update,
+    organizations_among,
+)
 
 COMMIT_EVERY = 100_000  # rows per transaction (see SqliteSeedWriter)
 # The writer's page cache holds all a transaction changes (some 80 MB), so each page is written
@@ -33,6 +41,7 @@ _BATCH_COLUMNS = (
 
 class SqliteBatch(NamedTuple):
     rows: int
+    organizations: int
     image: bytes  # a SQLite database holding the table `batch_rows` (_BATCH_COLUMNS)
 
 
@@ -44,14 +53,14 @@ def batch_image(batch: SeedColumns) -> SqliteBatch:
         memory.execute("BEGIN")
         memory.executemany(f"INSERT INTO batch_rows VALUES ({marks})", zip(*batch, strict=True))
         memory.execute("COMMIT")
-        return SqliteBatch(len(batch.email_keys), memory.serialize())
+        return SqliteBatch(len(batch.kinds), organizations_among(batch.kinds), memory.serialize())
     finally:
         memory.close()
 
 
 class SqliteSeedWriter:
     """Copies batch images into `signatures`, committing every COMMIT_EVERY rows, each commit
-    synced (synchronous=FULL).
+    synced (synchronous=FULL) and counted in the campaign's counters.
 
     When no other connection has the database open, the writer switches it from WAL to a
     rollback journal for the seed and back to WAL at the end. A rollback journal keeps only the
@@ -64,6 +73,7 @@ class SqliteSeedWriter:
     """
 
     def __init__(self, path: str, plan: SeedPlan, busy_timeout: float) -> None:
+        self._plan = plan
         self._connection = sqlite3.connect(path, timeout=0, isolation_level=None)
         self.journal = _rollback_journal_if_alone(self._connection)
         self._connection.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
@@ -71,22 +81,29 @@ class SqliteSeedWriter:
         self._connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._connection.execute("ATTACH ':memory:' AS seed_batch")
         self._statement = _copy_statement(plan)
-        self._uncommitted = 0
+        self._uncommitted = self._uncounted_organizations = 0
 
     def write(self, batch: SqliteBatch) -> None:
         if self._uncommitted >= COMMIT_EVERY:
-            self._connection.execute("COMMIT")
-            self._uncommitted = 0
+            self._commit()
         if not self._connection.in_transaction:
             self._connection.execute("BEGIN IMMEDIATE")
         self._connection.deserialize(batch.image, name="seed_batch")
         self._connection.execute(self._statement)
         self._uncommitted += batch.rows
+        self._uncounted_organizations += batch.organizations
 
     def finish(self) -> None:
         if self._connection.in_transaction:
-            self._connection.execute("COMMIT")
-        self._uncommitted = 0
+            self._commit()
+
+    def _commit(self) -> None:
+        """Count the transaction's rows in the campaign's counters, and commit them together."""
+        update = counter_update(self._plan, self._uncommitted, self._uncounted_organizations)
+        if update is not None:
+            self._connection.execute(update)
+        self._connection.execute("COMMIT")
+        self._uncommitted = self._uncounted_organizations = 0
 
     def close(self) -> None:
         """Roll back what was not committed (after an error), put the database back in WAL
