@@ -10,6 +10,7 @@ SQLite. (This module is imported by the generating processes, which do not impor
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from typing import NamedTuple
 
@@ -73,14 +74,18 @@ class SqliteSeedWriter:
     """
 
     def __init__(self, path: str, plan: SeedPlan, busy_timeout: float) -> None:
-        self._plan = plan
+        self._plan, self._statement = plan, _copy_statement(plan)  # checks the plan first
         self._connection = sqlite3.connect(path, timeout=0, isolation_level=None)
-        self.journal = _rollback_journal_if_alone(self._connection)
-        self._connection.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
-        self._connection.execute("PRAGMA synchronous=FULL")
-        self._connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        self._connection.execute("ATTACH ':memory:' AS seed_batch")
-        self._statement = _copy_statement(plan)
+        self.journal = "wal"
+        try:
+            self.journal = _rollback_journal_if_alone(self._connection)
+            self._connection.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+            self._connection.execute("PRAGMA synchronous=FULL")
+            self._connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            self._connection.execute("ATTACH ':memory:' AS seed_batch")
+        except BaseException:
+            self.close()
+            raise
         self._uncommitted = self._uncounted_organizations = 0
 
     def write(self, batch: SqliteBatch) -> None:
@@ -112,9 +117,9 @@ class SqliteSeedWriter:
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
             if self.journal != "wal":
-                self._connection.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # the app's connections switch to WAL as they open (db/engine.py)
+                # If busy, the app's connections switch to WAL as they open (db/engine.py).
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self._connection.execute("PRAGMA journal_mode=WAL")
         finally:
             self._connection.close()
 

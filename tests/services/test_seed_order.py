@@ -167,6 +167,18 @@ async def test_a_seed_beside_another_connection_writes_through_wal(
     assert not any(result.changed for result in await recount(runtime.db))
 
 
+async def test_a_seed_writer_refusing_its_plan_leaves_the_database_as_it_was(
+    runtime: Runtime, campaign: CampaignView
+) -> None:
+    path = _only_on_sqlite(runtime)
+    await runtime.db.close_idle_connections()
+    with pytest.raises(ValueError):
+        seedsqlite.SqliteSeedWriter(
+            path, SeedPlan(campaign.id, "full", 1, "x", status="withdrawn"), 5
+        )
+    assert _journal_mode(runtime) == "wal"
+
+
 def _columns(runtime: Runtime, plan: SeedPlan) -> SeedColumns:
     job = seeding(plan, runtime.keyring, utcnow(), sqlite=True)
     hashed = hash_span(runtime.keyring, plan, 0, plan.count, 1)[0]
