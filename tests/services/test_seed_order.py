@@ -6,6 +6,7 @@ is interrupted."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -119,7 +120,7 @@ async def test_an_interrupted_seed_leaves_no_half_written_batch(
 
 
 def _journal_mode(runtime: Runtime) -> str:
-    with sqlite3.connect(runtime.db.url.split("///", 1)[1]) as connection:
+    with closing(sqlite3.connect(runtime.db.url.split("///", 1)[1])) as connection:
         return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
 
 
@@ -145,7 +146,7 @@ async def test_a_seed_alone_with_the_database_writes_through_a_rollback_journal_
 
     assert _journal_mode(runtime) == "wal"
     assert len(await signatures_of(runtime, campaign.id)) == 300
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
@@ -153,7 +154,7 @@ async def test_a_seed_beside_another_connection_writes_through_wal(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
     path = _only_on_sqlite(runtime)
-    with sqlite3.connect(path) as reader:  # as a running server would hold it
+    with closing(sqlite3.connect(path)) as reader:  # as a running server would hold it
         reader.execute("SELECT count(*) FROM signatures").fetchone()
         writer = seedsqlite.SqliteSeedWriter(path, SeedPlan(campaign.id, "full", 1, "w"), 5)
         try:
