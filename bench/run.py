@@ -34,6 +34,9 @@ SIGNON = str(BIN / "signon")
 LUA = str(ROOT / "bench" / "lines.lua")
 SECRET = "bench-secret-" + "x" * 40
 CONNECTIONS = 32
+# Turns a pair of paths takes (see alternating): more, shorter turns follow a drift of the
+# machine's speed more closely; each turn's wrk also opens its connections anew.
+ROUNDS = 5
 
 
 @dataclass
@@ -90,7 +93,7 @@ def wrk(name: str, url: str, duration: int, args: list[str] | None = None) -> Re
 Target = tuple[str, str, list[str] | None]  # name, URL, lines.lua's FILE MODE METHOD (or None)
 
 
-def alternating(paths: list[Target], duration: int, rounds: int = 3) -> list[Result]:
+def alternating(paths: list[Target], duration: int, rounds: int = ROUNDS) -> list[Result]:
     """Paths to compare with each other, measured in turns (a, b, a, b, ...) for `duration`
     seconds each in all: a drift of the machine's speed during the run then weighs on each
     alike instead of on whichever ran at a slower moment. A path that reads lines from a file
