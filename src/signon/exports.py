@@ -33,6 +33,8 @@ from signon.i18n import gettext
 from signon.services.records import PERSONAL
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from signon.exportworkers import ExportWorkers
 
 COLUMNS = (
@@ -183,17 +185,34 @@ def slice_query(campaign_id: int, filters: ExportFilters, sqlite: bool) -> Selec
 
 async def id_span(db: Database, campaign_id: int) -> tuple[int, int] | None:
     """The first and last id of a campaign's signatures of any kind, or None if it has none:
-    bounds for any of its exports, found in milliseconds."""
+    bounds for any of its exports."""
     campaign = _TABLE.campaign_id
     async with db.read() as session:
         if await session.scalar(select(_TABLE.id).where(campaign == campaign_id).limit(1)) is None:
             return None
-        if db.is_sqlite:  # the primary key walked from either end stops at the campaign's rows
-            campaign = campaign + 0
+        if db.is_sqlite:
+            return await _sqlite_id_span(session, campaign_id)
         query = select(_TABLE.id).where(campaign == campaign_id).limit(1)
         first = await session.scalar(query.order_by(_TABLE.id))
         last = await session.scalar(query.order_by(_TABLE.id.desc()))
     return None if first is None or last is None else (first, last)
+
+
+async def _sqlite_id_span(session: AsyncSession, campaign_id: int) -> tuple[int, int] | None:
+    """SQLite keeps no statistics to choose between the primary key and the campaign's index.
+    When the table's first and last rows are the campaign's (a campaign being signed, or the
+    only one), they are its span, found at once. Otherwise the span comes from the campaign's
+    own entries in its index (0.16 s for a million, a small share of exporting them), not from
+    a walk of the primary key over every other campaign's rows before or after its own (0.25 s
+    a million with the pages cached, and no bound)."""
+    ends = select(_TABLE.id, _TABLE.campaign_id).limit(1)
+    first = (await session.execute(ends.order_by(_TABLE.id))).one()
+    last = (await session.execute(ends.order_by(_TABLE.id.desc()))).one()
+    if first.campaign_id == last.campaign_id == campaign_id:
+        return first.id, last.id
+    own = select(func.min(_TABLE.id), func.max(_TABLE.id)).where(_TABLE.campaign_id == campaign_id)
+    low, high = (await session.execute(own)).one()
+    return None if low is None else (low, high)
 
 
 async def _signature_batches(
