@@ -200,8 +200,8 @@ async def id_span(db: Database, campaign_id: int) -> tuple[int, int] | None:
 
 async def _sqlite_id_span(session: AsyncSession, campaign_id: int) -> tuple[int, int] | None:
     """SQLite keeps no statistics to choose between the primary key and the campaign's index.
-    When the table's first and last rows are the campaign's (a campaign being signed, or the
-    only one), they are its span, found at once. Otherwise the span comes from the campaign's
+    When the table's first and last rows are both the campaign's (as when it is the only one
+    with signatures), they are its span, found at once. Otherwise the span comes from the campaign's
     own entries in its index (0.16 s for a million, a small share of exporting them), not from
     a walk of the primary key over every other campaign's rows before or after its own (0.25 s
     a million with the pages cached, and no bound)."""
