@@ -201,10 +201,10 @@ async def id_span(db: Database, campaign_id: int) -> tuple[int, int] | None:
 async def _sqlite_id_span(session: AsyncSession, campaign_id: int) -> tuple[int, int] | None:
     """SQLite keeps no statistics to choose between the primary key and the campaign's index.
     When the table's first and last rows are both the campaign's (as when it is the only one
-    with signatures), they are its span, found at once. Otherwise the span comes from the campaign's
-    own entries in its index (0.16 s for a million, a small share of exporting them), not from
-    a walk of the primary key over every other campaign's rows before or after its own (0.25 s
-    a million with the pages cached, and no bound)."""
+    with signatures), they are its span, found at once. Otherwise the span comes from the
+    campaign's own entries in its index (0.16 s for a million, a small share of exporting
+    them), not from a walk of the primary key over every other campaign's rows before or after
+    its own (0.25 s a million with the pages cached, and no bound)."""
     ends = select(_TABLE.id, _TABLE.campaign_id).limit(1)
     first = (await session.execute(ends.order_by(_TABLE.id))).one()
     last = (await session.execute(ends.order_by(_TABLE.id.desc()))).one()
@@ -219,10 +219,10 @@ async def _signature_batches(
     db: Database, campaign_id: int, filters: ExportFilters, batch_size: int
 ) -> AsyncIterator[Sequence[Row[Any]]]:
     """Rows as the driver returns them, in id order, one short read transaction per batch."""
-    conditions = _conditions(campaign_id, filters, db.is_sqlite)
+    conditions, read = _conditions(campaign_id, filters, db.is_sqlite), _read(db.is_sqlite)
     after = 0
     while True:
-        query = select(*_read(db.is_sqlite)).where(*conditions, _TABLE.id > after)
+        query = select(*read).where(*conditions, _TABLE.id > after)
         async with db.read() as session:
             batch = (await session.execute(query.order_by(_TABLE.id).limit(batch_size))).all()
         if batch:

@@ -4,7 +4,7 @@ The rows come from seedrows.py, a batch at a time, in address-hash order. They a
 one statement per batch: on SQLite an INSERT … SELECT from an in-memory database image the
 generating process built (seedsqlite.py), on PostgreSQL asyncpg's COPY. Each transaction adds
 its rows to the campaign's counters, so they stay exact even when a seed is interrupted (a
-`recount` of a million rows would take about as long as writing 70,000).
+`recount` of a million rows took about as long as writing 60,000).
 
 Making a row costs about as much as writing it, so other processes (seedgen.py) make the next
 batches while this one writes. They are started fresh, not forked (this process already runs
