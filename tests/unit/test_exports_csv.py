@@ -14,6 +14,7 @@ from sqlalchemy.dialects import sqlite
 
 from signon.exports import (
     COLUMNS,
+    CSV_CHUNK_ROWS,
     FORMULA_TRIGGERS,
     _json_list,
     _timestamp,
@@ -21,6 +22,7 @@ from signon.exports import (
     csv_text,
     safe_cell,
     text_csv,
+    text_csv_utf8,
 )
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
@@ -256,6 +258,26 @@ def test_text_csv_matches_csv_text_on_edge_cases(rows: list[list[str]]) -> None:
     assert text_csv(rows) == csv_text(rows)
 
 
+@settings(max_examples=100)
+@given(
+    st.lists(st.lists(text_cells, min_size=1, max_size=4), min_size=1, max_size=6),
+    st.integers(1, 3 * CSV_CHUNK_ROWS),
+)
+def test_text_csv_writes_many_rows_as_csv_text_does(rows: list[list[str]], count: int) -> None:
+    """Over any number of rows, formatted a chunk at a time, in text or UTF-8."""
+    many = (rows * count)[:count]
+    assert text_csv(many) == csv_text(many)
+    assert text_csv_utf8(many) == csv_text(many).encode()
+
+
+def test_text_csv_falls_back_for_the_chunk_that_needs_it_only() -> None:
+    plain = [["1", "=a", "Olena 李"]] * (CSV_CHUNK_ROWS + 5)
+    rows = [*plain, ["2", "x\x1fy", "=b"], *plain, ["3", 4, "c"], *plain]  # type: ignore[list-item]
+    assert text_csv(rows) == csv_text(rows)
+    assert text_csv_utf8(rows) == csv_text(rows).encode()
+    assert text_csv([]) == "" and text_csv_utf8([]) == b""
+
+
 @settings(max_examples=200)
 @given(st.datetimes(datetime(1000, 1, 1), datetime(9000, 1, 1)), st.booleans())
 def test_a_stored_timestamp_is_written_as_its_datetime_would_be(
@@ -278,9 +300,29 @@ def _stored(when: datetime) -> str:
     return sqlite.DATETIME().bind_processor(sqlite.dialect())(when)  # type: ignore[misc,no-any-return]
 
 
+def _postgres_text(when: datetime) -> str:
+    """PostgreSQL's ISO text of a timestamp: the fraction's trailing zeros trimmed."""
+    fraction = f".{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
+    return f"{when:%Y-%m-%d %H:%M:%S}{fraction}"
+
+
 naive_times = st.datetimes(datetime(1000, 1, 1), datetime(9000, 1, 1))
+
+
+@settings(max_examples=200)
+@given(naive_times, st.integers(0, 6))
+def test_postgresql_s_text_of_a_time_is_written_as_its_datetime_would_be(
+    when: datetime, zeros: int
+) -> None:
+    when = when.replace(microsecond=when.microsecond // 10**zeros * 10**zeros)
+    expected = safe_cell(when.replace(tzinfo=UTC))
+    assert _timestamp(_postgres_text(when)) == expected
+    assert _timestamps([_stored(when), _postgres_text(when)]) == [expected, expected]
+
+
 driver_timestamps = (
     naive_times.map(_stored)  # SQLite, the usual form
+    | naive_times.map(_postgres_text)  # PostgreSQL's text
     | naive_times.map(lambda when: _stored(when.replace(microsecond=0)))  # a whole second
     | naive_times.map(lambda when: _stored(when)[:19])  # stored without a fraction
     | naive_times.map(lambda when: when.replace(tzinfo=UTC))  # datetimes, in any zone
@@ -299,6 +341,7 @@ USUAL = ["2026-11-21 14:12:50.123456", "2026-11-21 14:12:51.000001", "1999-01-01
 @example([*USUAL[:2], "2026-11-21 14:12:52"])
 @example(USUAL)  # 25 characters
 @example([*USUAL[:2], "2026-11-21T14:12:52.000001"])
+@example([*USUAL[:2], "2026-11-21 14:12:52.1", "2026-11-21 14:12:52.00001"])  # trimmed
 def test_a_column_of_timestamps_is_written_as_each_would_be(values: list[object]) -> None:
     assert _timestamps(values) == [_timestamp(value) for value in values]  # type: ignore[arg-type]
 

@@ -71,9 +71,20 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def postgres_connect_args() -> dict[str, Any]:
+    """asyncpg's arguments for every connection: ISO text for times cast to text, whatever
+    the server's or the database's default DateStyle (exports read times so: exports._read)."""
+    return {"server_settings": {"DateStyle": "ISO"}}
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if not is_sqlite(url):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args=postgres_connect_args(),
+        )
         _ping_after_idle(engine.sync_engine)
         return engine
     engine = create_async_engine(
