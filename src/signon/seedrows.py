@@ -55,6 +55,7 @@ ORG_KINDS = [
 NONCE_LENGTH = 22  # characters, as secrets.token_urlsafe(16) gives
 NONCE_PREFIX = 3  # characters of a link nonce that place it in its batch (see batch_link_nonces)
 _URLSAFE_ASCENDING = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+_DIGIT_PAIRS = [high + low for high in _URLSAFE_ASCENDING for low in _URLSAFE_ASCENDING]
 HASHED = 32 + 5  # bytes a hashed address takes in a bucket: its HMAC, then its number
 _SECOND = timedelta(seconds=1)
 
@@ -176,17 +177,17 @@ def batch_link_nonces(count: int, bucket: int, buckets: int) -> list[str]:
     if buckets > span:
         raise ValueError(f"at most {span:,} batches")
     shares = range(bucket * span // buckets, (bucket + 1) * span // buckets)
-    prefixes = random.Random(os.urandom(32)).choices([_nonce_prefix(n) for n in shares], k=count)
+    prefixes = random.Random(os.urandom(32)).choices(_nonce_prefixes(shares), k=count)
     tail = NONCE_LENGTH - NONCE_PREFIX  # of the 20 characters that 15 random bytes make
     text = base64.urlsafe_b64encode(os.urandom(15 * count)).decode()
     tails = [text[at : at + tail] for at in range(0, len(text), 20)]
     return sorted(map(str.__add__, prefixes, tails))
 
 
-def _nonce_prefix(value: int) -> str:
-    """The NONCE_PREFIX characters that are `value` in base 64, in ascending order of both."""
-    shifts = range(6 * (NONCE_PREFIX - 1), -1, -6)
-    return "".join(_URLSAFE_ASCENDING[(value >> shift) & 63] for shift in shifts)
+def _nonce_prefixes(values: range) -> list[str]:
+    """The NONCE_PREFIX (3) characters that are each value in base 64, in ascending order of
+    both: the first character, then the last two from a table of all 4,096 pairs."""
+    return [_URLSAFE_ASCENDING[value >> 12] + _DIGIT_PAIRS[value & 4095] for value in values]
 
 
 def _stamps(first: datetime, count: int, sqlite: bool) -> list[object]:

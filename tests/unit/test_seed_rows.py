@@ -3,6 +3,7 @@ rows' kinds and link nonces, and the light imports of its generating processes."
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from signon.seedrows import (
     ORGANIZATION,
     PUBLIC,
     UPDATES,
+    _nonce_prefixes,
     _stamps,
     batch_link_nonces,
     kind_values,
@@ -73,6 +75,13 @@ def test_each_batch_draws_sorted_nonces_above_every_earlier_batchs(buckets: int)
     assert nonces == sorted(nonces)
     assert len(set(nonces)) == len(nonces) == 300 * len(batches)
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", nonce) for nonce in nonces)
+
+
+def test_nonce_prefixes_are_every_three_characters_in_ascending_order() -> None:
+    prefixes = _nonce_prefixes(range(64**3))
+    assert all(earlier < later for earlier, later in itertools.pairwise(prefixes))
+    assert prefixes[0] == "---" and prefixes[-1] == "zzz" and prefixes[4096] == "0--"
+    assert _nonce_prefixes(range(5, 7)) == prefixes[5:7]
 
 
 def test_nonces_spread_over_the_whole_range_and_differ_between_draws() -> None:
