@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 
 import uvloop
 
@@ -82,7 +83,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    with contextlib.suppress(KeyboardInterrupt):  # the benchmark stops the sink with SIGINT
+    # The benchmark stops the sink with SIGINT, which a shell's background job starts ignoring.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(serve(args.host, args.port))
 
 
