@@ -12,13 +12,16 @@ throughout, it took a fifth of a core from a ten-second export.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
+import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 SAMPLE_SECONDS = 0.02, 0.1  # at first, then after SLOWER_AFTER seconds
 SLOWER_AFTER = 2.0
@@ -31,6 +34,7 @@ class Usage:
     peak_mb: float  # the highest sum of Pss over the command and its descendants, sampled
     own_peak_rss_mb: float  # the command's own resident peak (VmHWM), as earlier runs reported
     processes: int  # how many processes were seen in the tree
+    stderr: str  # what the command wrote to its standard error
 
 
 def _children(pid: int) -> list[int]:
@@ -59,8 +63,15 @@ def _kib(pid: int, file: str, field: str) -> int:
 def measure(command: list[str], env: dict[str, str], cwd: Path) -> Usage:
     """Run the command to its end (its output discarded) and report what it used; raises
     CalledProcessError if it fails."""
+    with tempfile.TemporaryFile("w+") as errors:
+        usage = _measure(command, env, cwd, errors)
+        errors.seek(0)
+        return dataclasses.replace(usage, stderr=errors.read())
+
+
+def _measure(command: list[str], env: dict[str, str], cwd: Path, errors: IO[str]) -> Usage:
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
     peak_kib = own_kib = 0
     seen: set[int] = set()
     while True:
@@ -89,4 +100,5 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> Usage:
         peak_mb=peak_kib / 1024,
         own_peak_rss_mb=own_kib / 1024,
         processes=len(seen),
+        stderr="",
     )

@@ -292,14 +292,21 @@ def export(slug: str, output: Path | None) -> None:
     from signon.exports import ExportService
     from signon.exportworkers import ExportWorkers
 
+    exported = [0]
+
     async def run(db: Database) -> None:
         found = await CampaignService(db).get(slug)
         if found is None:
             raise click.ClickException(f"there is no campaign with the slug {slug!r}")
         sys.stdout.flush()
         target = output.open("wb") if output else sys.stdout.buffer
+
+        def count(rows: int) -> None:
+            exported[0] += rows
+
+        service = ExportService(db, keyring)
         try:
-            async for chunk in ExportService(db, keyring).full_csv_by(workers, found.id, None):
+            async for chunk in service.full_csv_by(workers, found.id, None, progress=count):
                 target.write(chunk)
         finally:
             if output:
@@ -312,8 +319,8 @@ def export(slug: str, output: Path | None) -> None:
     # Forked before this process opens a connection (see exportworkers).
     with ExportWorkers(settings.database_url, keyring) as workers:
         _with_db(settings, run)
-    if output:
-        click.echo(f"wrote {output}", err=True)
+    where = f" to {output}" if output else ""
+    click.echo(f"wrote {exported[0]:,} signatures{where}", err=True)
 
 
 @main.command("recount")

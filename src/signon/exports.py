@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import repeat
@@ -426,8 +426,10 @@ class ExportService:
         campaign_id: int,
         user_id: int | None,
         filters: ExportFilters | None = None,
+        progress: Callable[[int], None] = lambda _: None,
     ) -> AsyncIterator[bytes]:
-        """full_csv, the same bytes in UTF-8, read and formatted by worker processes.
+        """full_csv, the same bytes in UTF-8, read and formatted by worker processes; progress
+        is told how many signatures each chunk holds.
 
         The workers' answers are waited for without yielding to the event loop: this is for
         `signon export`, whose loop has nothing else to do.
@@ -440,6 +442,7 @@ class ExportService:
         for count, data in workers.slices(campaign_id, filters, *span) if span else ():
             rows += count
             yield data
+            progress(count)
         await self._finish(record, rows)
 
     async def delivery_csv(self, campaign_id: int, user_id: int | None) -> AsyncIterator[str]:

@@ -153,8 +153,8 @@ def test_export_streams_confirmed_signatures_as_formula_safe_csv(
             client.post(confirm_path(message))
 
     result = run(cli_env, "export", "free-them")
-    assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert result.exit_code == 0 and result.stderr == "wrote 2 signatures\n"
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 2, "only confirmed signatures"
     by_type = {row["signer_type"]: row for row in rows}
     person = by_type["individual"]
@@ -170,8 +170,9 @@ def test_export_streams_confirmed_signatures_as_formula_safe_csv(
     )
 
     target = tmp_path / "out.csv"
-    assert run(cli_env, "export", "free-them", "--output", str(target)).exit_code == 0
-    assert target.read_text(encoding="utf-8") == result.output
+    written = run(cli_env, "export", "free-them", "--output", str(target))
+    assert written.exit_code == 0 and written.stderr == f"wrote 2 signatures to {target}\n"
+    assert target.read_text(encoding="utf-8") == result.stdout
     assert run(cli_env, "export", "nope").exit_code != 0
 
 
@@ -244,7 +245,7 @@ def test_dev_seed_adds_confirmed_signatures_that_list_count_and_export(
     assert counts == {"individuals": 475, "organizations": 25, "total": 500}
     listed = client.get("/api/campaigns/free-them/endorsers?type=individual").json()
     assert len(listed["items"]) == 50 and listed["next_cursor"]
-    exported = list(csv.DictReader(io.StringIO(run(cli_env, "export", "free-them").output)))
+    exported = list(csv.DictReader(io.StringIO(run(cli_env, "export", "free-them").stdout)))
     assert len(exported) == 500 and all(row["email"].endswith("@example.org") for row in exported)
     assert run(cli_env, "dev", "seed", "free-them", "--count", "10").exit_code == 0, "again"
     assert client.get("/api/campaigns/free-them").json()["counts"]["total"] == 510
