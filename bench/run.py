@@ -146,9 +146,9 @@ def run_signon(env: dict[str, str], *args: str) -> str:
 
 def _database(env: dict[str, str]) -> Any:
     from signon.db import Database
+    from signon.settings import normalise_database_url
 
-    return Database(env["SIGNON_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://")
-                    .replace("sqlite:///", "sqlite+aiosqlite:///"), pool_size=2)  # fmt: skip
+    return Database(normalise_database_url(env["SIGNON_DATABASE_URL"]), pool_size=2)
 
 
 async def _timed_seed(db: Any, keyring: Any, campaign_id: int, rows: int) -> float:
