@@ -16,6 +16,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ ROUNDS = 5
 # minute to the next.
 EXPORT_RUNS = 3
 SEED_RUNS = 3  # on SQLite, whose seed has a target: the campaign's own, and two into new files
+REFERENCE_LOOPS = 400_000  # see reference_work_ms: some 40 ms
 
 
 @dataclass
@@ -161,9 +163,10 @@ async def _timed_seed(db: Any, keyring: Any, campaign_id: int, rows: int) -> flo
     return rows / (time.perf_counter() - started)
 
 
-def seed_trial(label: str, env: dict[str, str], rows: int, work: Path) -> float:
+def seed_trial(label: str, env: dict[str, str], rows: int, work: Path) -> tuple[float, float]:
     """One more timed seed, on a quiet machine, into a fresh SQLite database of its own
-    (deleted after): the seed's rate is the median of SEED_RUNS such seeds."""
+    (deleted after): the seed's rate is the median of SEED_RUNS such seeds. Returns the rate
+    and the machine's reference_work_ms just before."""
     from signon.crypto import Keyring
 
     folder = work / "seed-trial"
@@ -171,7 +174,7 @@ def seed_trial(label: str, env: dict[str, str], rows: int, work: Path) -> float:
     trial = {**env, "SIGNON_DATABASE_URL": f"sqlite:///{folder}/signon.db"}
     try:
         prepare_database(trial, work)
-        wait_until_quiet(label)
+        speed = wait_until_quiet(label)
 
         async def timed() -> float:
             from signon.services.campaigns import CampaignService
@@ -185,7 +188,7 @@ def seed_trial(label: str, env: dict[str, str], rows: int, work: Path) -> float:
             finally:
                 await db.dispose()
 
-        return asyncio.run(timed())
+        return asyncio.run(timed()), speed
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -283,9 +286,10 @@ async def _settle_database(db: Any) -> None:
         await autocommit.execute(text("VACUUM (ANALYZE) signatures"))
 
 
-def wait_until_quiet(label: str, limit_seconds: float = 180.0) -> None:
+def wait_until_quiet(label: str, limit_seconds: float = 180.0) -> float:
     """Measure on a quiet machine: flush what the seed wrote (the kernel's writeback would
-    otherwise take CPU from whichever path runs first), then wait until the CPUs are idle."""
+    otherwise take CPU from whichever path runs first), then wait until the CPUs are idle.
+    Returns how fast the machine is then (reference_work_ms)."""
     os.sync()
     started, quiet = time.perf_counter(), 0
     while quiet < 3 and time.perf_counter() - started < limit_seconds:
@@ -293,7 +297,28 @@ def wait_until_quiet(label: str, limit_seconds: float = 180.0) -> None:
         quiet = quiet + 1 if busy < 0.10 else 0
     waited = time.perf_counter() - started
     note = "" if quiet >= 3 else " (still busy: figures may be low)"
-    print(f"[{label}] machine quiet after {waited:.0f} s{note}", flush=True)
+    speed = reference_work_ms()
+    print(f"[{label}] machine quiet after {waited:.0f} s{note}; reference work {speed:.0f} ms",
+          flush=True)  # fmt: skip
+    return speed
+
+
+def reference_work_ms() -> float:
+    """How fast this machine runs Python at the moment: the median of five timings of one
+    fixed single-threaded loop. On this virtual machine, idle, five times that loop took
+    201–257 ms from one second to the next: the export's and the seed's notes carry it."""
+
+    def once() -> float:
+        started, total = time.perf_counter(), 0
+        for i in range(REFERENCE_LOOPS):
+            total += i * i % 7
+        return (time.perf_counter() - started) * 1000
+
+    return statistics.median(once() for _ in range(5))
+
+
+def speeds(values: list[float]) -> str:
+    return f"reference work {min(values):.0f}–{max(values):.0f} ms"
 
 
 def _busy_share(seconds: float) -> float:
@@ -329,12 +354,14 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
     (work / "statement.md").write_text("We demand **justice**.\n")
     run_signon(env, "keys", "init")
     prepare_database(env, work)
-    wait_until_quiet(label)  # the seed is measured too
+    seed_speeds = [wait_until_quiet(label)]  # the seed is measured too
     print(f"[{label}] seeding {args.rows:,} signatures…", flush=True)
     prepared = asyncio.run(_prepare(env, args.rows, args.pending, work))
     seed_rates = [float(prepared["seed_rate"])]
     if label == "SQLite":  # the seed's target is SQLite's
-        seed_rates += [seed_trial(label, env, args.rows, work) for _ in range(SEED_RUNS - 1)]
+        for rate, speed in [seed_trial(label, env, args.rows, work) for _ in range(SEED_RUNS - 1)]:
+            seed_rates.append(rate)
+            seed_speeds.append(speed)
     seed_rates.sort()
 
     processes = [
@@ -404,9 +431,10 @@ def bench_database(label: str, database_url: str, args: argparse.Namespace) -> l
         processes[0].wait(timeout=30)
 
     results.append(export_result(label, env))
-    note = f"median of {len(seed_rates)} seeds ({', '.join(f'{r:,.0f}' for r in seed_rates)})"
+    results.append(moderation_result(env))
+    note = f"median of {len(seed_rates)} seeds ({', '.join(f'{r:,.0f}' for r in seed_rates)}); "
     results.append(Result("seed (rows/s)", seed_rates[len(seed_rates) // 2], 0, 0, 0,
-                          note if len(seed_rates) > 1 else ""))  # fmt: skip
+                          (note if len(seed_rates) > 1 else "") + speeds(seed_speeds)))  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -416,9 +444,10 @@ def export_result(label: str, env: dict[str, str]) -> Result:
     rate (signatures written, as the command counts them, a second), and the highest memory
     over idle, the memory of the export and its workers together (bench/memory.py) over the
     same command exporting a campaign with no signatures just before."""
-    runs = []
+    runs, machine = [], []
     for _ in range(EXPORT_RUNS):
-        wait_until_quiet(label)  # after the mail worker's writes, or the last export
+        # On a quiet machine: after the mail worker's writes, or the last export.
+        machine.append(wait_until_quiet(label))
         idle = measure([SIGNON, "export", "quiet", "-o", "/dev/null"], env, ROOT)
         used = measure([SIGNON, "export", "bench", "-o", "/dev/null"], env, ROOT)
         found = re.search(r"wrote ([\d,]+) signatures", used.stderr)
@@ -434,8 +463,37 @@ def export_result(label: str, env: dict[str, str]) -> Result:
                   f"{used.peak_mb:.0f} MB (Pss summed), {rise:+.0f} MB over idle (main process "
                   f"alone: peak RSS {used.own_peak_rss_mb:.0f} MB, "
                   f"{used.own_peak_rss_mb - idle.own_peak_rss_mb:+.0f}), "
-                  f"CPU {used.cpu_seconds / rows * 1e6:.1f} µs a row",
+                  f"CPU {used.cpu_seconds / rows * 1e6:.1f} µs a row; {speeds(machine)}",
                   rss_over_idle_mb=rise)  # fmt: skip
+
+
+def moderation_result(env: dict[str, str]) -> Result:
+    """Each view of the seeded campaign's moderation queue, opened once in this process (no
+    target in issue 5; organizers of a viral campaign need it to open at all): the slowest
+    view in pages a second, each view's time in the note."""
+    from signon.crypto import Keyring
+    from signon.services.campaigns import CampaignService
+    from signon.services.moderation import FILTERS, ModerationService
+
+    async def timed() -> dict[str, float]:
+        db = _database(env)
+        try:
+            campaign = await CampaignService(db).get("bench")
+            assert campaign is not None
+            moderation = ModerationService(db, Keyring(Path(env["SIGNON_KEY_FILE"])))
+            times = {}
+            for view in FILTERS:
+                started = time.perf_counter()
+                await moderation.queue(campaign.id, view)
+                times[view] = time.perf_counter() - started
+            return times
+        finally:
+            await db.dispose()
+
+    times = asyncio.run(timed())
+    note = ", ".join(f"{view} {seconds * 1000:,.0f} ms" for view, seconds in times.items())
+    return Result("moderation queue (pages/s, slowest view)", 1 / max(times.values()), 0, 0, 0,
+                  note)  # fmt: skip
 
 
 def table(label: str, results: list[Result]) -> str:
