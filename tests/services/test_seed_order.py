@@ -67,8 +67,13 @@ async def test_after_a_seed_the_unique_constraints_hold_and_recount_finds_no_dri
             indexes = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'signatures'"
             )}  # fmt: skip
-        assert {"ix_signatures_public_list", "ix_signatures_status_created"} <= indexes
-        assert len(indexes) == 4  # and the two unique constraints' own
+        assert {
+            "ix_signatures_public_list",
+            "ix_signatures_status_created",
+            "ix_signatures_moderated",
+            "ix_signatures_flagged",
+        } <= indexes
+        assert len(indexes) == 6  # and the two unique constraints' own
 
 
 async def test_a_seed_committed_in_many_transactions_holds_every_row(

@@ -17,6 +17,7 @@ from signon.db import Database
 from signon.db.models import Campaign, CampaignMember, Signature
 from signon.services.accounts import AccountService, Organizer
 from signon.services.campaigns import CampaignView, translations_of
+from signon.services.moderation import moderated
 
 ROLES = ("owner", "editor", "viewer")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -101,7 +102,7 @@ class AccessService:
                 (
                     await session.execute(
                         select(Signature.campaign_id, func.count())
-                        .where(Signature.status == "confirmed", Signature.moderation == "held")
+                        .where(Signature.status == "confirmed", *moderated("held"))
                         .where(Signature.campaign_id.in_([c.id for c, _ in rows]))
                         .group_by(Signature.campaign_id)
                     )
