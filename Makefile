@@ -35,11 +35,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests scripts migrations bench
 
 # Benchmarks (never part of `make test`): real servers, SQLite and PostgreSQL, wrk over loopback.
-# BENCH_ROWS and BENCH_SECONDS shorten a run; see docs/PERFORMANCE.md.
+# BENCH_ROWS and BENCH_SECONDS shorten a run; see docs/PERFORMANCE.md. If PostgreSQL cannot be
+# set up, it stops (rather than measure SQLite alone).
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
-	SIGNON_BENCH_POSTGRES_URL="$${SIGNON_BENCH_POSTGRES_URL:-$$(bash scripts/postgres.sh signon_bench)}" \
-		$(BIN)/python -m bench.run
+	url="$${SIGNON_BENCH_POSTGRES_URL:-$$(bash scripts/postgres.sh signon_bench)}" && \
+		SIGNON_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m bench.run
 
 # Refresh the translation catalogs from the text marked in templates and code (see README).
 messages: $(STAMP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, literal_column, select
@@ -22,6 +22,9 @@ from signon.services.records import (
     counts,
     move_counter,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 ACTIONS = {"approve": "approved", "reject": "rejected", "hide": "hidden", "unhide": "approved"}
 FILTERS = ("waiting", "suspicious", "organizations", "individuals", "hidden", "rejected")
@@ -122,7 +125,7 @@ class ModerationService:
                 organizations = await self._organizations(session, campaign_id)
         return [self._item(row, organizations) for row in rows]
 
-    async def _organizations(self, session: Any, campaign_id: int) -> OrganizationNames:
+    async def _organizations(self, session: AsyncSession, campaign_id: int) -> OrganizationNames:
         """The campaign's confirmed organizations not rejected, by name (read as plain rows
         and decrypted in one batch: a viral campaign has tens of thousands)."""
         rows = (
