@@ -61,8 +61,8 @@ class OrganizationNames:
             other_key = self._keys[sid]
             if sid == signature_id:
                 continue
-            bounds.set_seq1(other_key)
-            if other_key == key or (
+            bounds.set_seq1(other_key)  # the same names pass these bounds (ratio 1)
+            if (
                 bounds.real_quick_ratio() >= SIMILARITY
                 and bounds.quick_ratio() >= SIMILARITY
                 and looks_alike(key, other_key)

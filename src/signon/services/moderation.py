@@ -3,7 +3,6 @@ public counts move by the same rules as everywhere else (services.records)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -15,13 +14,7 @@ from signon.db import Database
 from signon.db.models import Campaign, ModerationEvent, Signature, utcnow
 from signon.i18n import gettext
 from signon.services.lookalikes import OrganizationNames
-from signon.services.records import (
-    PERSONAL,
-    PersonalData,
-    apply_visibility,
-    counts,
-    move_counter,
-)
+from signon.services.records import PersonalData, apply_visibility, counts, move_counter
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,8 +119,8 @@ class ModerationService:
         return [self._item(row, organizations) for row in rows]
 
     async def _organizations(self, session: AsyncSession, campaign_id: int) -> OrganizationNames:
-        """The campaign's confirmed organizations not rejected, by name (read as plain rows
-        and decrypted in one batch: a viral campaign has tens of thousands)."""
+        """The campaign's confirmed organizations not rejected, by name (read as plain rows,
+        not ORM objects: a viral campaign has tens of thousands)."""
         rows = (
             await session.execute(
                 select(Signature.id, Signature.personal).where(
@@ -138,13 +131,14 @@ class ModerationService:
                 )
             )
         ).all()
-        sealed = self.keyring.decrypt_many([row.personal for row in rows], PERSONAL)
-        names = {}
-        for row, data in zip(rows, sealed, strict=True):
-            organization = json.loads(data).get("organization") if data is not None else None
-            if organization:
-                names[row.id] = organization
-        return OrganizationNames(names)
+        return OrganizationNames(
+            {
+                row.id: personal.organization
+                for row in rows
+                if (personal := PersonalData.open(self.keyring, row.personal))
+                and personal.organization
+            }
+        )
 
     def _item(self, row: Signature, organizations: OrganizationNames | None) -> QueueItem:
         personal = PersonalData.open(self.keyring, row.personal)
