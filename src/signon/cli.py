@@ -382,12 +382,25 @@ def keys_init() -> None:
     help="Seconds to let running processes pick up the new key before re-encrypting.",
 )
 def keys_rotate(grace: float) -> None:
-    """Re-encrypt all personal data under a new key, while Signon keeps running."""
+    """Re-encrypt all personal data under a new key, and redo every address lookup hash under
+    a new index key, while Signon keeps running."""
+    from signon.services.indexkeys import rotate_index_key
     from signon.services.keys import rotate_keys
 
     settings = _settings()
     _keyring(settings)
-    report = _with_db(settings, lambda db: rotate_keys(db, settings.data_key_file, grace))
+    key_file = settings.data_key_file
+    try:
+        lookups = _with_db(settings, lambda db: rotate_index_key(db, key_file, grace))
+        report = _with_db(settings, lambda db: rotate_keys(db, key_file, grace))
+    except (KeyFileError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"new index key; redid {lookups.rehashed} address lookup hashes")
+    for detached, kept in lookups.detached:
+        click.echo(
+            f"signature {detached} has the address of signature {kept} in the same campaign "
+            "(signed twice as the rotation began): if both are confirmed, reject one"
+        )
     click.echo(
         f"new key {report.new_key_id}; re-encrypted {report.reencrypted} values; "
         f"retired {', '.join(report.retired_key_ids)}"

@@ -1,14 +1,16 @@
 """Encryption of personal data at rest, with keys kept outside the database.
 
 The key file (JSON, mode 0600) holds:
-- `index_key`: the HMAC key for lookups such as one-signature-per-address (never rotated: the
-  addresses it was applied to are not all kept);
+- `index_key`: the HMAC key of the address lookups (one signature per address, an organizer's
+  login);
+- `earlier_index_keys`: index keys being retired: only while `signon keys rotate` redoes the
+  hashes they made, lookups try them too;
 - `keys`: AES-256-GCM data keys, the first one is used to encrypt, all of them to decrypt.
 
 A ciphertext is `"<key id>:<base64url(nonce + ciphertext + tag)>"`, with the table and column as
 associated data so a value cannot be moved to another column unnoticed. Processes notice a
 rotated key file within RELOAD_SECONDS (and at once when they meet an unknown key id), which is
-what lets `signon keys rotate` run while the app is serving.
+what lets `signon keys rotate` run while the app is serving (services/keys.py).
 """
 
 from __future__ import annotations
@@ -72,12 +74,20 @@ def new_data_key() -> DataKey:
     return DataKey(key_id, secret, datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def write_key_file(path: Path, index_key: bytes, keys: list[DataKey]) -> None:
+@dataclass(frozen=True, slots=True)
+class KeyFile:
+    index_key: bytes
+    keys: list[DataKey]
+    earlier_index_keys: tuple[bytes, ...] = ()  # being retired (see the module's docstring)
+
+
+def write_key_file(path: Path, key_file: KeyFile) -> None:
     """Write atomically (temp file + rename) with owner-only permissions."""
     data = {
         "format": "signon-keys-v1",
-        "index_key": _b64(index_key),
-        "keys": [{"id": k.id, "key": _b64(k.secret), "created": k.created} for k in keys],
+        "index_key": _b64(key_file.index_key),
+        "earlier_index_keys": [_b64(key) for key in key_file.earlier_index_keys],
+        "keys": [{"id": k.id, "key": _b64(k.secret), "created": k.created} for k in key_file.keys],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -93,13 +103,18 @@ def write_key_file(path: Path, index_key: bytes, keys: list[DataKey]) -> None:
 def create_key_file(path: Path) -> None:
     if path.exists():
         raise KeyFileError(f"{path} already exists; it is never overwritten")
-    write_key_file(path, secrets.token_bytes(32), [new_data_key()])
+    write_key_file(path, KeyFile(new_index_key(), [new_data_key()]))
 
 
-def read_key_file(path: Path) -> tuple[bytes, list[DataKey]]:
+def new_index_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def read_key_file(path: Path) -> KeyFile:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
         index_key = _unb64(data["index_key"])
+        earlier = tuple(_unb64(key) for key in data.get("earlier_index_keys", []))
         keys = [DataKey(k["id"], _unb64(k["key"]), k.get("created", "")) for k in data["keys"]]
     except FileNotFoundError as error:
         raise KeyFileError(
@@ -108,9 +123,17 @@ def read_key_file(path: Path) -> tuple[bytes, list[DataKey]]:
         ) from error
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise KeyFileError(f"cannot read the key file {path}: {error}") from error
-    if len(index_key) < 32 or not keys or any(len(k.secret) != 32 for k in keys):
+    short_index_key = any(len(key) < 32 for key in (index_key, *earlier))
+    if short_index_key or not keys or any(len(k.secret) != 32 for k in keys):
         raise KeyFileError(f"the key file {path} is incomplete")
-    return index_key, keys
+    return KeyFile(index_key, keys, earlier)
+
+
+def _version(path: Path) -> tuple[int, int]:
+    """What tells a rewritten key file: each write is a new file (renamed into place), so a new
+    inode, even within the file system's timestamp granularity."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
 
 class Keyring:
@@ -118,15 +141,17 @@ class Keyring:
         self.path = path
         self._lock = threading.Lock()
         self._checked_at = 0.0
-        self._mtime = 0.0
+        self._version = (0, 0)
         self._load()
 
     def _load(self) -> None:
-        index_key, keys = read_key_file(self.path)
-        self._email_hash_key = email_hash_key(index_key)
-        self._keys = keys
-        self._ciphers = {k.id: AESGCM(k.secret) for k in keys}
-        self._mtime = self.path.stat().st_mtime
+        key_file = read_key_file(self.path)
+        self._email_hash_keys = [
+            email_hash_key(key) for key in (key_file.index_key, *key_file.earlier_index_keys)
+        ]
+        self._keys = key_file.keys
+        self._ciphers = {k.id: AESGCM(k.secret) for k in key_file.keys}
+        self._version = _version(self.path)
         self._checked_at = time.monotonic()
 
     def _refresh(self, force: bool = False) -> None:
@@ -136,7 +161,7 @@ class Keyring:
         with self._lock:
             self._checked_at = now
             try:
-                changed = self.path.stat().st_mtime != self._mtime
+                changed = _version(self.path) != self._version
             except OSError:
                 return  # keep serving with the keys we have
             if changed or force:
@@ -152,12 +177,21 @@ class Keyring:
         return [k.id for k in self._keys]
 
     def email_key(self, email: str) -> str:
-        """The keyed lookup hash of an address (see addresses.email_key)."""
-        return keyed_email_hash(self._email_hash_key, email)
+        """The keyed lookup hash of an address (see addresses.email_key) under the index key:
+        the one to store."""
+        self._refresh()
+        return keyed_email_hash(self._email_hash_keys[0], email)
+
+    def email_lookup_keys(self, email: str) -> list[str]:
+        """email_key, then the address's hash under each index key being retired (only while
+        `signon keys rotate` runs): a stored hash may be any of them."""
+        self._refresh()
+        return [keyed_email_hash(hash_key, email) for hash_key in self._email_hash_keys]
 
     def email_key_digests(self, emails: Iterable[str]) -> list[bytes]:
         """email_key of many addresses, each as the 32 bytes whose hex it is."""
-        return keyed_email_digests(self._email_hash_key, emails)
+        self._refresh()
+        return keyed_email_digests(self._email_hash_keys[0], emails)
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         self._refresh()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,8 @@ def test_decrypt_many_reads_values_of_every_key_after_a_rotation(tmp_path: Path)
     create_key_file(path)
     keyring = Keyring(path)
     old = keyring.encrypt(b"old", "c")
-    index_key, keys = read_key_file(path)
-    write_key_file(path, index_key, [new_data_key(), *keys])
+    current = read_key_file(path)
+    write_key_file(path, replace(current, keys=[new_data_key(), *current.keys]))
     new = Keyring(path).encrypt(b"new", "c")
 
     assert keyring.decrypt_many([old, new, old], "c") == [b"old", b"new", b"old"]

@@ -83,8 +83,14 @@ class AccountService:
                 gettext("This does not look like an email address: %(reason)s", reason=error)
             ) from error
         self._check_password(password)
+        email_key, *earlier_keys = self.keyring.email_lookup_keys(address)
+        taken = AccountError(gettext("An account with this email address exists already."))
+        if earlier_keys:  # during a key rotation the unique index sees only one hash of it
+            async with self.db.read() as session:
+                if await session.scalar(select(User.id).where(User.email_key.in_(earlier_keys))):
+                    raise taken
         user = User(
-            email_key=self.keyring.email_key(address),
+            email_key=email_key,
             email=self.keyring.encrypt(address.encode(), USER_EMAIL),
             password_hash=self.hasher.hash(password),
             is_admin=is_admin,
@@ -95,20 +101,25 @@ class AccountService:
             async with self.db.write() as session:
                 session.add(user)
         except IntegrityError as error:
-            raise AccountError(
-                gettext("An account with this email address exists already.")
-            ) from error
+            raise taken from error
         return user.id
 
     async def find_user_id(self, email: str) -> int | None:
-        try:
-            key = self.keyring.email_key(normalise_email(email))
-        except InvalidEmail:
+        keys = self._lookup_keys(email)
+        if not keys:
             return None
         async with self.db.read() as session:
             return await session.scalar(
-                select(User.id).where(User.email_key == key, User.disabled.is_(False))
+                select(User.id).where(User.email_key.in_(keys), User.disabled.is_(False))
             )
+
+    def _lookup_keys(self, email: str) -> list[str]:
+        """The hashes an account of this address may be stored under (see
+        Keyring.email_lookup_keys); none for what is not an address."""
+        try:
+            return self.keyring.email_lookup_keys(normalise_email(email))
+        except InvalidEmail:
+            return []
 
     async def email_of(self, user_id: int) -> str:
         async with self.db.read() as session:
@@ -117,16 +128,13 @@ class AccountService:
 
     async def log_in(self, email: str, password: str) -> str | None:
         """A new session token for the right address and password, None otherwise."""
-        try:
-            key = self.keyring.email_key(normalise_email(email))
-        except InvalidEmail:
-            key = None
+        keys = self._lookup_keys(email)
         async with self.db.read() as session:
             user = (
                 await session.scalar(
-                    select(User).where(User.email_key == key, User.disabled.is_(False))
+                    select(User).where(User.email_key.in_(keys), User.disabled.is_(False))
                 )
-                if key
+                if keys
                 else None
             )
         try:

@@ -7,17 +7,24 @@
    compare-and-set so that a row changed meanwhile is simply picked up by the next sweep.
 4. When a sweep finds nothing left under an old key, the old keys are removed from the file:
    from then on nothing in the database (or in backups taken afterwards) opens with them.
+
+The address lookups' index key is rotated the same way (services/indexkeys.py). One rotation
+at a time holds the key file (rotation_lock), so that neither writes over the other's keys.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from signon.crypto import Keyring, new_data_key, read_key_file, write_key_file
+from signon.crypto import KeyFileError, Keyring, new_data_key, read_key_file, write_key_file
 from signon.db import Database
 from signon.db.models import ENCRYPTED_COLUMNS, crypto_context
 
@@ -30,6 +37,21 @@ class RotationReport:
     new_key_id: str
     retired_key_ids: list[str]
     reencrypted: int
+
+
+@contextmanager
+def rotation_lock(key_file: Path) -> Iterator[None]:
+    """Hold the key file for one rotation; another one fails at once instead of waiting."""
+    lock_path = key_file.with_name(f".{key_file.name}.rotating")
+    handle = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise KeyFileError(f"another `signon keys rotate` is rotating {key_file}") from error
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 async def _sweep(db: Database, keyring: Keyring, new_key_id: str) -> int:
@@ -78,9 +100,14 @@ async def _left_under_old_keys(db: Database, new_key_id: str) -> int:
 
 
 async def rotate_keys(db: Database, key_file: Path, grace_seconds: float = 5.0) -> RotationReport:
-    index_key, old_keys = read_key_file(key_file)
-    new_key = new_data_key()
-    write_key_file(key_file, index_key, [new_key, *old_keys])
+    with rotation_lock(key_file):
+        return await _rotate_data_key(db, key_file, grace_seconds)
+
+
+async def _rotate_data_key(db: Database, key_file: Path, grace_seconds: float) -> RotationReport:
+    current = read_key_file(key_file)
+    old_keys, new_key = current.keys, new_data_key()
+    write_key_file(key_file, replace(current, keys=[new_key, *old_keys]))
     await asyncio.sleep(grace_seconds)  # let running processes start encrypting with it
 
     keyring = Keyring(key_file)
@@ -88,7 +115,7 @@ async def rotate_keys(db: Database, key_file: Path, grace_seconds: float = 5.0) 
     for _ in range(MAX_SWEEPS):
         total += await _sweep(db, keyring, new_key.id)
         if await _left_under_old_keys(db, new_key.id) == 0:
-            write_key_file(key_file, index_key, [new_key])
+            write_key_file(key_file, replace(current, keys=[new_key]))
             return RotationReport(new_key.id, [k.id for k in old_keys], total)
     raise RuntimeError(
         "values under the old keys keep appearing: is a process still running with an old "

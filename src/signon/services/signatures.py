@@ -61,10 +61,11 @@ class SignatureService:
         returns once the batch holding it is durable). `source`: where it was signed, None for
         the campaign page (see signon.embeds)."""
         screening = screening or Screening()
+        email_key, *earlier_email_keys = self.keyring.email_lookup_keys(data.email)
         request = SignRequest(
             campaign=campaign,
             email=data.email,
-            email_key=self.keyring.email_key(data.email),
+            email_key=email_key,
             personal=PersonalData.of(data).seal(self.keyring),
             signer_type=data.signer_type,
             display=data.display,
@@ -72,6 +73,7 @@ class SignatureService:
             screening=screening,
             language=i18n.current(),
             source=source,
+            earlier_email_keys=tuple(earlier_email_keys),
         )
         return await self._signing.submit(request)
 

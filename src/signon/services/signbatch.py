@@ -41,6 +41,9 @@ class SignRequest:
     screening: Screening
     language: str = "en"  # the language the form was in: the signer's mail speaks it
     source: str | None = None  # where it was signed: None (the campaign page) or an embed
+    # The address's hashes under index keys being retired (only while `signon keys rotate`
+    # runs): a signature on record may still be stored under one of them.
+    earlier_email_keys: tuple[str, ...] = ()
 
 
 _EXISTING = (
@@ -232,16 +235,23 @@ class SignBatch:
 def _on_record(
     connection: Connection, requests: Sequence[SignRequest]
 ) -> dict[tuple[int, str], Any]:
-    """The signatures already held for these addresses, locked until the batch commits
-    (SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row locks)."""
+    """The signatures already held for these addresses, by (campaign, email_key), locked until
+    the batch commits (SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs
+    the row locks). One still stored under an earlier index key is found by that hash too."""
+    keys = {r.email_key for r in requests}
+    current: dict[tuple[int, str], tuple[int, str]] = {}
+    for request in requests:
+        for earlier in request.earlier_email_keys:
+            current[(request.campaign.id, earlier)] = (request.campaign.id, request.email_key)
+            keys.add(earlier)
     rows = connection.execute(
-        _ON_RECORD,
-        {
-            "ids": sorted({r.campaign.id for r in requests}),
-            "keys": sorted({r.email_key for r in requests}),
-        },
+        _ON_RECORD, {"ids": sorted({r.campaign.id for r in requests}), "keys": sorted(keys)}
     )
-    return {(row.campaign_id, row.email_key): row for row in rows}
+    found = {}
+    for row in rows:
+        pair = (row.campaign_id, row.email_key)
+        found[current.get(pair, pair)] = row
+    return found
 
 
 def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
