@@ -48,8 +48,8 @@ class _Collector:
         self.receiving = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
-        if address.lower() in self.refused:
-            return "550 No such user here"
+        if address.lower() in self.refused:  # as Postfix says it: quoting the address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

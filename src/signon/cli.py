@@ -95,7 +95,12 @@ def main(verbose: bool) -> None:
 @click.option(
     "--no-mail-worker", is_flag=True, help="Do not deliver mail in-process (run `signon worker`)."
 )
-@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log each request (without client addresses or link tokens).",
+)
 def serve(host: str, port: int, workers: int, no_mail_worker: bool, access_log: bool) -> None:
     """Serve the web app (and, by default, deliver mail in the same process)."""
     import os
@@ -108,6 +113,13 @@ def serve(host: str, port: int, workers: int, no_mail_worker: bool, access_log: 
     _keyring(settings)
     if no_mail_worker:
         os.environ["SIGNON_INLINE_WORKER"] = "0"
+    if workers > 1 and not settings.redis_url:
+        click.echo(
+            f"warning: SIGNON_REDIS_URL is not set, so each of the {workers} processes keeps its "
+            "own rate limits and single-use form tokens: every limit is that many times looser, "
+            "and a sent form is accepted once by each process (see docs/DEPLOY.md)",
+            err=True,
+        )
     click.echo(
         f"Signon on http://{host}:{port}/ (database: {settings.database_url.split('://')[0]})"
     )

@@ -14,6 +14,7 @@ import contextlib
 import email.policy
 import functools
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -126,8 +127,36 @@ class MailTransport(Protocol):
         ...
 
 
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+# Anything shaped like an address: a mailbox, "@", a domain (no spaces, brackets or quotes).
+_ADDRESS_LIKE = re.compile(r"""[^\s<>()\[\]{}'",;:]+@[^\s<>()\[\]{}'",;:]+""")
+
+
+def describe(error: BaseException, *recipients: str) -> str:
+    """Why a message was not sent, as text to store with it and to log, with no address in it.
+
+    A refusal usually quotes the recipient ("550 5.1.1 <ana@example.org>: Recipient address
+    rejected"), and smtplib's refusals carry the addresses they were for; the outbox row that
+    keeps the reason is plain text, and a log line outlives the message. So SMTP replies are
+    reduced to their code and text, and whatever looks like an address becomes "<address>",
+    as do the `recipients` and their mailbox names wherever they appear ("ana.lima... User
+    unknown").
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(_reply(code, reply) for code, reply in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = _reply(error.smtp_code, error.smtp_error)
+    else:
+        text = str(error)
+    for recipient in recipients:
+        mailbox = recipient.rpartition("@")[0]
+        for known in (recipient, mailbox) if len(mailbox) >= 3 else (recipient,):
+            text = re.sub(rf"(?<!\w){re.escape(known)}(?!\w)", "\0", text, flags=re.IGNORECASE)
+    text = _ADDRESS_LIKE.sub("\0", text).replace("\0", "<address>")
+    return f"{type(error).__name__}: {text}"
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    return f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,9 +265,9 @@ class SmtpTransport:
                     _send(client, envelope)
                     outcomes.sent.append(index)
                 except _MESSAGE_REFUSED as error:
-                    outcomes.failed[index] = describe(error)
+                    outcomes.failed[index] = describe(error, envelope.recipient)
                 except Exception as error:  # state unknown: the next message gets a new connection
-                    outcomes.failed[index] = describe(error)
+                    outcomes.failed[index] = describe(error, envelope.recipient)
                     client.close()
         finally:
             if client is not None and client.sock is not None:

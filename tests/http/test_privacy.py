@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy import text
 
@@ -49,9 +51,11 @@ def database_text(settings: Settings) -> str:
 
 
 def test_no_email_address_or_private_detail_is_stored_in_clear(
-    client: TestClient, settings: Settings, smtp_server: SmtpSink
+    client: TestClient, settings: Settings, smtp_server: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     make_campaign(settings)
+    smtp_server.refuse("refused.person@example.org")  # its refusal quotes the address
     people = {
         "public.person@example.org": individual_form(email="public.person@example.org"),
         "private.person@example.org": individual_form(
@@ -65,6 +69,7 @@ def test_no_email_address_or_private_detail_is_stored_in_clear(
         ),
         "pending.person@example.org": individual_form(email="pending.person@example.org"),
         "withdrawn.person@example.org": individual_form(email="withdrawn.person@example.org"),
+        "refused.person@example.org": individual_form(email="refused.person@example.org"),
     }
     for form in people.values():
         assert client.post("/c/free-them/sign", data=form).status_code == 200
@@ -85,9 +90,14 @@ def test_no_email_address_or_private_detail_is_stored_in_clear(
 
     stored = database_text(settings).lower()
     assert "free them all" in stored, "the dump is readable at all"
+    assert "550 5.1.1 <<address>>: recipient address rejected" in stored, "why it is queued"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("signon"))
+    logged = logged.lower()
+    assert "550 5.1.1" in logged, "the refusal is logged"
     for address in [*people, "queued.person@example.org"]:
         assert address not in stored, f"{address} is stored in clear"
         assert address.split("@")[0] not in stored
+        assert address.split("@")[0] not in logged, f"{address} is logged"
     for secret in ("secret quietname", "hidden contactperson", "treasurer", "my private reason"):
         assert secret not in stored
     assert "ana lima" in stored, "a public name is public: it is kept in plain text to be listed"

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER
 from signon import i18n
 from signon.i18n import lazy
 from signon.web.languages import speak_requested_language
+from signon.web.redaction import redact_path
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ def forbidden(request: Request, _error: Exception) -> Response:
 
 
 def server_error(request: Request, error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    path = redact_path(request.url.path)
+    log.exception("unhandled error on %s %s", request.method, path, exc_info=error)
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, MESSAGES[500])
 
 
