@@ -193,6 +193,12 @@ def truncate_postgres_tables(url: str) -> None:
 
 
 def make_campaign(settings: Settings, **overrides: object):  # type: ignore[no-untyped-def]
+    spec = campaign_spec(**overrides)
+    return run_with_runtime(settings, lambda runtime: runtime.campaigns.create(spec))
+
+
+def campaign_spec(**overrides: object):  # type: ignore[no-untyped-def]
+    """The tests' campaign ("free-them"), as created by make_campaign or edited."""
     from signon.services.campaigns import CampaignSpec
 
     fields: dict[str, object] = {
@@ -206,8 +212,7 @@ def make_campaign(settings: Settings, **overrides: object):  # type: ignore[no-u
         "moderate_organizations": False,
     }
     fields.update(overrides)
-    spec = CampaignSpec(**fields)  # type: ignore[arg-type]
-    return run_with_runtime(settings, lambda runtime: runtime.campaigns.create(spec))
+    return CampaignSpec(**fields)  # type: ignore[arg-type]
 
 
 def form_token(slug: str = "free-them", seconds_ago: float = 30) -> str:

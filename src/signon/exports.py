@@ -30,7 +30,7 @@ from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import ExportRecord, Signature, utcnow
 from signon.i18n import gettext
-from signon.services.records import PERSONAL
+from signon.services.records import PERSONAL, shown_name
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -350,9 +350,10 @@ async def confirmed_signature_rows(
 
 
 async def listed_rows(
-    db: Database, campaign_id: int, batch_size: int = BATCH_SIZE
+    db: Database, campaign_id: int, name_display: str, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[list[Sequence[object]]]:
-    """What the public sees, organizations first: for handing the list to a campaign's target."""
+    """What the public sees, organizations first: for handing the list to a campaign's target.
+    `name_display`: the campaign's (see records.shown_name)."""
     for signer_type in ("organization", "individual"):
         after = 0
         while True:
@@ -377,7 +378,15 @@ async def listed_rows(
                 ).all()
             if not batch:
                 break
-            yield [(signer_type, r.public_name, r.public_place, r.public_website) for r in batch]
+            yield [
+                (
+                    signer_type,
+                    shown_name(signer_type, r.public_name or "", name_display),
+                    r.public_place,
+                    r.public_website,
+                )
+                for r in batch
+            ]
             after = batch[-1].id
 
 
@@ -445,11 +454,13 @@ class ExportService:
             progress(count)
         await self._finish(record, rows)
 
-    async def delivery_csv(self, campaign_id: int, user_id: int | None) -> AsyncIterator[str]:
+    async def delivery_csv(
+        self, campaign_id: int, user_id: int | None, name_display: str
+    ) -> AsyncIterator[str]:
         record = await self._start(campaign_id, user_id, "delivery", "{}")
         rows = 0
         yield csv_text([DELIVERY_COLUMNS])
-        async for batch in listed_rows(self.db, campaign_id):
+        async for batch in listed_rows(self.db, campaign_id, name_display):
             rows += len(batch)
             yield csv_text(batch)
         await self._finish(record, rows)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
-from signon.db.models import Base
+from signon.db.models import Base, Campaign, Signature
 from signon.settings import Settings
 from tests.support import (
     SmtpSink,
     body_of,
+    campaign_spec,
     confirm_path,
     deliver_mail,
     individual_form,
@@ -189,3 +190,83 @@ def test_first_name_and_initial_display_mode(
     page = client.get("/c/free-them").text
     assert "Maya O." in page and "Okafor" not in page
     assert "Friends of the River" in page, "organizations keep their full name"
+
+
+def listed_everywhere(client: TestClient, settings: Settings) -> str:
+    """Every public list of the campaign, and the list handed to its target, as one text."""
+
+    async def delivery(runtime) -> str:  # type: ignore[no-untyped-def]
+        campaign = await runtime.campaigns.get("free-them")
+        csv = runtime.exports.delivery_csv(campaign.id, None, campaign.name_display)
+        return "".join([chunk async for chunk in csv])
+
+    api = client.get("/api/campaigns/free-them/endorsers").json()["items"]
+    pages = [
+        client.get(path).text
+        for path in ("/c/free-them", "/c/free-them/endorsers", "/c/free-them/letter")
+    ]
+    return "\n".join(
+        [*(item["name"] for item in api), *pages, run_with_runtime(settings, delivery)]
+    )
+
+
+def stored_public_names(settings: Settings) -> set[str]:
+    async def read(runtime) -> set[str]:  # type: ignore[no-untyped-def]
+        async with runtime.db.read() as session:
+            return set(await session.scalars(select(Signature.public_name).where(Signature.listed)))
+
+    return run_with_runtime(settings, read)
+
+
+def sign_and_confirm(client: TestClient, settings: Settings, smtp_server: SmtpSink, **form: str):  # type: ignore[no-untyped-def]
+    signing = organization_form if "organization" in form else individual_form
+    client.post("/c/free-them/sign", data=signing(**form))
+    deliver_mail(settings)
+    client.post(confirm_path(smtp_server.to(form["email"])[-1]))
+
+
+def test_switching_to_first_name_and_initial_shortens_the_names_listed_before(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)  # full names
+    sign_and_confirm(client, settings, smtp_server, name="Maya Okafor", email="m@example.org")
+    sign_and_confirm(client, settings, smtp_server, name="Jan van der Berg", email="j@example.org")
+    sign_and_confirm(
+        client, settings, smtp_server, email="c@river.example.org", organization="River Friends"
+    )
+    assert "Maya Okafor" in listed_everywhere(client, settings)
+
+    initial = campaign_spec(name_display="initial")
+    run_with_runtime(settings, lambda runtime: runtime.campaigns.update("free-them", initial))
+
+    assert stored_public_names(settings) == {"Maya O.", "Jan B.", "River Friends"}
+    shown = listed_everywhere(client, settings)
+    assert "Maya O." in shown and "Jan B." in shown and "River Friends" in shown
+    assert "Okafor" not in shown and "Berg" not in shown
+
+    # Back to full names: nobody listed shortened is lengthened; who confirms next is in full.
+    full = campaign_spec(name_display="full")
+    run_with_runtime(settings, lambda runtime: runtime.campaigns.update("free-them", full))
+    sign_and_confirm(client, settings, smtp_server, name="Lea Rossi", email="l@example.org")
+    names = {i["name"] for i in client.get("/api/campaigns/free-them/endorsers").json()["items"]}
+    assert names == {"Maya O.", "Jan B.", "Lea Rossi"}
+    assert "Okafor" not in listed_everywhere(client, settings)
+
+
+def test_lists_are_read_shortened_even_where_the_stored_names_are_not(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    """As after a switch whose rewrite of the stored names was cut short."""
+    make_campaign(settings)
+    sign_and_confirm(client, settings, smtp_server, name="Maya Okafor", email="m@example.org")
+
+    async def display_initial_only(runtime) -> None:  # type: ignore[no-untyped-def]
+        async with runtime.db.write() as session:
+            await session.execute(update(Campaign).values(name_display="initial"))
+
+    run_with_runtime(settings, display_initial_only)
+    client.get("/c/free-them")  # the campaign is read afresh (no page cache in tests)
+
+    assert stored_public_names(settings) == {"Maya Okafor"}
+    shown = listed_everywhere(client, settings)
+    assert "Maya O." in shown and "Okafor" not in shown

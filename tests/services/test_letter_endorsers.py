@@ -33,14 +33,21 @@ async def test_every_listed_endorser_once_in_batches_oldest_first(
     async with runtime.db.write() as session:
         await session.execute(insert(Signature), rows)
 
-    batches = [batch async for batch in runtime.letters.section(campaign.id, "individual")]
+    batches = [batch async for batch in runtime.letters.section(campaign.id, "individual", "full")]
     assert len(batches) == 1
     names = [e.name for batch in batches for e in batch]
     expected = [f"Person {n:02}" for n in range(23) if n % 4 != 3]
     assert names == expected
 
-    small = [b async for b in runtime.endorsers.every(campaign.id, "individual", batch_size=4)]
+    small = [
+        b
+        async for b in runtime.endorsers.every(
+            campaign.id, "individual", batch_size=4, name_display="full"
+        )
+    ]
     assert [len(b) for b in small] == [4, 4, 4, 4, 2]
     assert [e.name for b in small for e in b] == expected
-    organizations = [b async for b in runtime.endorsers.every(campaign.id, "organization")]
+    organizations = [
+        b async for b in runtime.endorsers.every(campaign.id, "organization", name_display="full")
+    ]
     assert [[e.name for e in b] for b in organizations] == [["An Org"]]

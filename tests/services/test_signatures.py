@@ -133,7 +133,9 @@ async def test_endorser_list_pages_by_keyset_without_gaps_or_repeats(
     cursor = None
     pages = 0
     while True:
-        page = await runtime.endorsers.page(campaign.id, "individual", cursor, limit=50)
+        page = await runtime.endorsers.page(
+            campaign.id, "individual", cursor, limit=50, name_display="full"
+        )
         names.extend(item.name for item in page.items)
         pages += 1
         cursor = page.next_cursor

@@ -15,10 +15,12 @@ class CountingLetters(LetterService):
         super().__init__(endorsers=None, font=None)  # type: ignore[arg-type]
         self.builds = 0
 
-    async def _build(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
+    async def _build(
+        self, campaign_id: int, paper: str, texts: LetterTexts, name_display: str
+    ) -> bytes:
         self.builds += 1
         await asyncio.sleep(0.01)
-        return f"{campaign_id}-{paper}-{texts.counts}-{self.builds}".encode()
+        return f"{campaign_id}-{paper}-{texts.counts}-{name_display}-{self.builds}".encode()
 
 
 def texts(counts: str) -> LetterTexts:
@@ -28,19 +30,22 @@ def texts(counts: str) -> LetterTexts:
 def test_a_built_letter_answers_again_until_it_changes_or_grows_old(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def scenario() -> None:
         service = CountingLetters()
-        first = await service.pdf(1, "a4", texts("3 signatures"))
-        assert await service.pdf(1, "a4", texts("3 signatures")) == first
+        first = await service.pdf(1, "a4", texts("3 signatures"), "full")
+        assert await service.pdf(1, "a4", texts("3 signatures"), "full") == first
         assert service.builds == 1
-        assert await service.pdf(1, "letter", texts("3 signatures")) != first  # other paper
-        assert await service.pdf(1, "a4", texts("4 signatures")) != first  # the count moved
+        assert await service.pdf(1, "letter", texts("3 signatures"), "full") != first  # other paper
+        assert await service.pdf(1, "a4", texts("4 signatures"), "full") != first  # the count moved
         assert service.builds == 3
         # Alternating papers (or campaigns) finds each letter's own build.
-        assert await service.pdf(1, "letter", texts("3 signatures")) != first
-        assert await service.pdf(1, "a4", texts("3 signatures")) == first
+        assert await service.pdf(1, "letter", texts("3 signatures"), "full") != first
+        assert await service.pdf(1, "a4", texts("3 signatures"), "full") == first
         assert service.builds == 3
-        monkeypatch.setattr(letters, "FRESH_SECONDS", 0.0)
-        await service.pdf(1, "a4", texts("4 signatures"))
+        # A switch to first name and initial is a new letter at once.
+        assert await service.pdf(1, "a4", texts("3 signatures"), "initial") != first
         assert service.builds == 4
+        monkeypatch.setattr(letters, "FRESH_SECONDS", 0.0)
+        await service.pdf(1, "a4", texts("4 signatures"), "full")
+        assert service.builds == 5
 
     asyncio.run(scenario())
 

@@ -23,6 +23,7 @@ from signon.services.campaigntexts import (
     text_problems,
     thank_you_columns,
 )
+from signon.services.namedisplay import shorten_listed_names
 from signon.services.pagecache import PageCache
 
 KINDS = ("petition", "letter")
@@ -308,6 +309,9 @@ class CampaignService:
         if problems := spec.problems():
             raise CampaignError("; ".join(problems))
         async with self.db.write() as session:
+            shown_before = await session.scalar(
+                select(Campaign.name_display).where(Campaign.slug == slug)
+            )
             campaign = await session.scalar(
                 update(Campaign)
                 .where(Campaign.slug == slug)
@@ -328,6 +332,8 @@ class CampaignService:
                 )
             view = CampaignView.of(campaign, translations)
         self.cache.forget(("campaign", slug))
+        if view.name_display == "initial" and shown_before != "initial":
+            await shorten_listed_names(self.db, view.id)
         return view
 
     async def get(self, slug: str) -> CampaignView | None:

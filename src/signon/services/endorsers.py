@@ -6,12 +6,14 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_
 
 from signon.db import Database
 from signon.db.models import Signature
 from signon.services.pagecache import PageCache
+from signon.services.records import shown_name
 
 PAGE_SIZE = 50
 MAX_ID = 2**63 - 1
@@ -102,15 +104,27 @@ class EndorserService:
         self.db = db
         self.cache = cache or PageCache(0)
 
-    async def latest(self, campaign_id: int, signer_type: str, limit: int) -> EndorserPage:
+    async def latest(
+        self, campaign_id: int, signer_type: str, limit: int, *, name_display: str
+    ) -> EndorserPage:
         """The newest endorsers, as every visitor of the campaign page sees them: held briefly."""
-        key = ("endorsers", campaign_id, signer_type, limit)
-        return await self.cache.get(key, lambda: self.page(campaign_id, signer_type, None, limit))
+        key = ("endorsers", campaign_id, signer_type, limit, name_display)
+        return await self.cache.get(
+            key,
+            lambda: self.page(campaign_id, signer_type, None, limit, name_display=name_display),
+        )
 
     async def page(
-        self, campaign_id: int, signer_type: str, cursor: str | None = None, limit: int = PAGE_SIZE
+        self,
+        campaign_id: int,
+        signer_type: str,
+        cursor: str | None = None,
+        limit: int = PAGE_SIZE,
+        *,
+        name_display: str,
     ) -> EndorserPage:
-        """One page of the list, read afresh: the first page costs what a deep one does."""
+        """One page of the list, read afresh: the first page costs what a deep one does.
+        `name_display`: the campaign's (see records.shown_name)."""
         params: dict[str, object] = {
             "campaign_id": campaign_id,
             "signer_type": signer_type,
@@ -123,15 +137,12 @@ class EndorserService:
         rows = await self.db.query(lambda connection: connection.execute(query, params).all())
         more = len(rows) > limit
         rows = rows[:limit]
-        items = [
-            Endorser(r.signer_type, r.public_name or "", r.public_website, r.public_place)
-            for r in rows
-        ]
+        items = _endorsers(rows, name_display)
         next_cursor = encode_cursor(rows[-1].confirmed_at, rows[-1].id) if more else None
         return EndorserPage(items=items, next_cursor=next_cursor)
 
     async def every(
-        self, campaign_id: int, signer_type: str, batch_size: int = 1000
+        self, campaign_id: int, signer_type: str, batch_size: int = 1000, *, name_display: str
     ) -> AsyncIterator[list[Endorser]]:
         """Every listed endorser of one type, oldest first, one short read per batch: memory
         stays flat however long the list, and no transaction stays open between batches."""
@@ -146,11 +157,20 @@ class EndorserService:
                 lambda connection, query=query: connection.execute(query, params).all()
             )
             if rows:
-                yield [
-                    Endorser(r.signer_type, r.public_name or "", r.public_website, r.public_place)
-                    for r in rows
-                ]
+                yield _endorsers(rows, name_display)
             if len(rows) < batch_size:
                 return
             params["after_time"], params["after_id"] = rows[-1].confirmed_at, rows[-1].id
             query = _ALL_NEXT
+
+
+def _endorsers(rows: list[Any], name_display: str) -> list[Endorser]:
+    return [
+        Endorser(
+            r.signer_type,
+            shown_name(r.signer_type, r.public_name or "", name_display),
+            r.public_website,
+            r.public_place,
+        )
+        for r in rows
+    ]

@@ -56,15 +56,19 @@ class LetterService:
             async for chunk in chunks:
                 yield chunk
 
-    def section(self, campaign_id: int, signer_type: str) -> AsyncIterator[list[Endorser]]:
-        return self.endorsers.every(campaign_id, signer_type, BATCH_SIZE)
+    def section(
+        self, campaign_id: int, signer_type: str, name_display: str
+    ) -> AsyncIterator[list[Endorser]]:
+        return self.endorsers.every(campaign_id, signer_type, BATCH_SIZE, name_display=name_display)
 
     def font(self) -> LetterFont:
         """Raises FontUnavailable when no font can be used (before any work is done)."""
         return find_font(self.font_setting, fallbacks=self.fallback_fonts_setting)
 
-    async def pdf(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
-        key = (campaign_id, paper, texts)
+    async def pdf(
+        self, campaign_id: int, paper: str, texts: LetterTexts, name_display: str
+    ) -> bytes:
+        key = (campaign_id, paper, texts, name_display)
         asked = time.monotonic()
         async with self._building:
             # A build that started after this request arrived saw everything it would see; one
@@ -73,14 +77,16 @@ class LetterService:
             if built is not None and built[0] >= asked - FRESH_SECONDS:
                 return built[1]
             started = time.monotonic()
-            data = await self._build(campaign_id, paper, texts)
+            data = await self._build(campaign_id, paper, texts, name_display)
             self._built.pop(key, None)
             self._built[key] = (started, data)
             while len(self._built) > KEPT_BUILDS:  # the oldest first (dicts keep insertion order)
                 del self._built[next(iter(self._built))]
             return data
 
-    async def _build(self, campaign_id: int, paper: str, texts: LetterTexts) -> bytes:
+    async def _build(
+        self, campaign_id: int, paper: str, texts: LetterTexts, name_display: str
+    ) -> bytes:
         font = self.font()
         document = await to_thread.run_sync(LetterPdf, font, paper, texts)
         try:
@@ -94,7 +100,7 @@ class LetterService:
         for signer_type in SECTIONS:
             await to_thread.run_sync(document.section, headings[signer_type])
             listed = 0
-            async for batch in self.section(campaign_id, signer_type):
+            async for batch in self.section(campaign_id, signer_type, name_display):
                 listed += len(batch)
                 await to_thread.run_sync(document.add, batch)
             if not listed:

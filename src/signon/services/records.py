@@ -70,6 +70,16 @@ def is_listed(status: str, moderation: str, display: str) -> bool:
     return counts(status, moderation) and moderation != "hidden" and display == "public"
 
 
+def shown_name(signer_type: str, name: str, name_display: str) -> str:
+    """The name a list shows for a listed signature's stored public name. An individual's name
+    is shortened here too under "first name and initial", so that names stored in full before
+    an organizer chose that display are never shown in full again, wherever a list is read
+    (the switch also shortens the stored copies: CampaignService.update)."""
+    if name_display == "initial" and signer_type == "individual":
+        return first_name_and_initial(name)
+    return name
+
+
 def first_name_and_initial(name: str) -> str:
     parts = name.split()
     if len(parts) < 2:

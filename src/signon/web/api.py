@@ -86,7 +86,9 @@ class ApiController(Controller):
         if signer_type not in SIGNER_TYPES:
             raise BadRequest("type must be individual or organization")
         try:
-            page = await runtime.endorsers.page(campaign.id, signer_type, cursor)
+            page = await runtime.endorsers.page(
+                campaign.id, signer_type, cursor, name_display=campaign.name_display
+            )
         except BadCursor as error:
             raise BadRequest("unknown cursor") from error
         return {

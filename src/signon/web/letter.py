@@ -100,9 +100,13 @@ class LetterController(Controller):
         texts = letter_texts(campaign)
         sections = [
             LetterSection(
-                texts.organizations, runtime.letters.section(campaign.id, "organization")
+                texts.organizations,
+                runtime.letters.section(campaign.id, "organization", campaign.name_display),
             ),
-            LetterSection(texts.individuals, runtime.letters.section(campaign.id, "individual")),
+            LetterSection(
+                texts.individuals,
+                runtime.letters.section(campaign.id, "individual", campaign.name_display),
+            ),
         ]
         context: dict[str, Any] = {
             "request": request,
@@ -127,7 +131,9 @@ class LetterController(Controller):
         campaign = await campaign_or_404(runtime, slug)
         paper = _paper(paper)
         try:
-            document = await runtime.letters.pdf(campaign.id, paper, letter_texts(campaign))
+            document = await runtime.letters.pdf(
+                campaign.id, paper, letter_texts(campaign), campaign.name_display
+            )
         except FontUnavailable as error:
             log.warning(
                 "the PDF letter cannot be made: %s (see SIGNON_PDF_FONT and "

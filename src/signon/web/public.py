@@ -110,9 +110,11 @@ async def _page_context(runtime: Runtime, campaign: CampaignView) -> dict[str, A
         "texts": campaign.texts(i18n.current()),
         "open": campaign.accepts_signatures(utcnow()),
         "organizations": await runtime.endorsers.latest(
-            campaign.id, "organization", LATEST_ON_PAGE
+            campaign.id, "organization", LATEST_ON_PAGE, name_display=campaign.name_display
         ),
-        "individuals": await runtime.endorsers.latest(campaign.id, "individual", LATEST_ON_PAGE),
+        "individuals": await runtime.endorsers.latest(
+            campaign.id, "individual", LATEST_ON_PAGE, name_display=campaign.name_display
+        ),
         "values": {},
         "errors": {},
         "notice": None,
@@ -216,7 +218,9 @@ class PublicController(Controller):
         if signer_type not in SIGNER_TYPES:
             raise BadRequest(gettext("The list type must be individual or organization."))
         try:
-            page = await runtime.endorsers.page(campaign.id, signer_type, cursor)
+            page = await runtime.endorsers.page(
+                campaign.id, signer_type, cursor, name_display=campaign.name_display
+            )
         except BadCursor as error:
             raise BadRequest(gettext("This page of the list does not exist.")) from error
         return Template(

@@ -136,7 +136,8 @@ class ModerationController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Stream:
         access = await runtime.access.campaign(organizer, slug, "export")
-        chunks = runtime.exports.delivery_csv(access.campaign.id, organizer.user_id)
+        campaign = access.campaign
+        chunks = runtime.exports.delivery_csv(campaign.id, organizer.user_id, campaign.name_display)
         return _csv(chunks, f"{slug}-endorsers.csv")
 
 
