@@ -192,6 +192,11 @@ def load_settings(
     token_days = _number(values, "SIGNON_CONFIRM_TOKEN_DAYS", 7, float, 1 / 24, 365)
     pending_days = _number(values, "SIGNON_PENDING_RETENTION_DAYS", 7, float, 1, 365)
     closed_days = _number(values, "SIGNON_CLOSED_RETENTION_DAYS", 90, float, 1, 3650)
+    if token_days > pending_days:
+        raise SettingsError(
+            "SIGNON_CONFIRM_TOKEN_DAYS must not exceed SIGNON_PENDING_RETENTION_DAYS: a "
+            "confirmation link would outlive the unconfirmed signature it confirms"
+        )
     key_file = Path(str(values["SIGNON_KEY_FILE"])) if values.get("SIGNON_KEY_FILE") else None
     if dev:
         ensure_dev_key_file(key_file or data_dir / "keys.json")

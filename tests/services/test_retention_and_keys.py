@@ -24,6 +24,7 @@ from tests.conftest import TEST_SECRET
 from tests.support import (
     LiveServer,
     SmtpSink,
+    campaign_spec,
     confirm_path,
     deliver_mail,
     individual_form,
@@ -123,19 +124,80 @@ def test_a_campaign_past_its_deadline_is_purged_too(settings: Settings) -> None:
     assert purge(settings, 92).campaigns_purged == ["free-them"]
 
 
+def backdate(settings: Settings, days: float) -> None:
+    """Make every signature as old as if it had been made, and last touched, `days` ago."""
+
+    async def move(runtime) -> None:  # type: ignore[no-untyped-def]
+        then = utcnow() - timedelta(days=days)
+        async with runtime.db.write() as session:
+            await session.execute(update(Signature).values(created_at=then, updated_at=then))
+
+    run_with_runtime(settings, move)
+
+
+def test_signing_again_keeps_an_unconfirmed_signature_as_long_as_its_new_link(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    client.post("/c/free-them/sign", data=individual_form(email="slow@example.org"))
+    client.post("/c/free-them/sign", data=individual_form(email="gone@example.org"))
+    backdate(settings, 6)
+    # Day 6: one signs again, and is sent the link again ("it works for 7 days").
+    client.post("/c/free-them/sign", data=individual_form(email="slow@example.org"))
+
+    assert purge(settings, 2).pending_deleted == 1, "the other is 8 days old"
+    deliver_mail(settings)
+    [*_, link] = smtp_server.to("slow@example.org")
+    assert client.post(confirm_path(link)).status_code == 200
+    assert api(client)["counts"]["total"] == 1
+
+
+def test_a_reopened_campaign_is_purged_again_once_closed_again(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+
+    def close_and_purge() -> None:
+        run_with_runtime(
+            settings, lambda runtime: runtime.campaigns.set_status("free-them", "closed")
+        )
+        backdate(settings, 0)  # nothing pending to delete by age: only the campaign's purge
+        assert purge(settings, 91).campaigns_purged == ["free-them"]
+
+    client.post("/c/free-them/sign", data=individual_form(email="first@example.org"))
+    deliver_mail(settings)
+    client.post(confirm_path(smtp_server.to("first@example.org")[0]))
+    close_and_purge()
+    run_with_runtime(settings, lambda runtime: runtime.campaigns.set_status("free-them", "open"))
+    client.post("/c/free-them/sign", data=individual_form(email="second@example.org"))
+    deliver_mail(settings)
+    client.post(confirm_path(smtp_server.to("second@example.org")[0]))
+    assert [r.personal is None for r in stored(settings)] == [True, False]
+
+    close_and_purge()
+    assert [r.personal is None for r in stored(settings)] == [True, True]
+
+
+def test_a_campaign_whose_deadline_moved_is_purged_again_once_over(settings: Settings) -> None:
+    make_campaign(settings, deadline=utcnow() - timedelta(days=100))
+    assert purge(settings, 0).campaigns_purged == ["free-them"]
+    later = campaign_spec(deadline=utcnow() + timedelta(days=10))
+    run_with_runtime(settings, lambda runtime: runtime.campaigns.update("free-them", later))
+    assert purge(settings, 50).campaigns_purged == []
+    assert purge(settings, 101).campaigns_purged == ["free-them"]
+    # Edited again but still over: nothing new can have come in since.
+    over = campaign_spec(deadline=utcnow() - timedelta(days=1), title="Renamed")
+    run_with_runtime(settings, lambda runtime: runtime.campaigns.update("free-them", over))
+    assert purge(settings, 200).campaigns_purged == []
+
+
 def test_the_worker_purges_when_it_starts(settings: Settings, smtp_server: SmtpSink) -> None:
     make_campaign(settings)
     live = settings.with_changes(inline_worker=True, mail_poll_seconds=0.1)
 
-    async def backdate(runtime) -> None:  # type: ignore[no-untyped-def]
-        async with runtime.db.write() as session:
-            await session.execute(
-                update(Signature).values(created_at=utcnow() - timedelta(days=10))
-            )
-
     with TestClient(app=create_app(settings)) as client:
         client.post("/c/free-them/sign", data=individual_form())
-    run_with_runtime(settings, backdate)
+    backdate(settings, 10)
     assert len(stored(settings)) == 1
     with LiveServer(live):
         deadline = time.monotonic() + 10

@@ -195,6 +195,7 @@ base_url = "https://sign.example.org/"
 smtp_url = "smtp://mail.example.org:587"
 mail_from = "Campaign <campaign@example.org>"
 confirm_token_days = 14
+pending_retention_days = 14
 database_url = "postgres://u:p@db/signon"
 ''',
     )
@@ -297,7 +298,7 @@ def test_defaults(data_dir: Path, no_config: Path) -> None:
 def test_the_confirmation_period_is_read_in_days(
     days: str, period: timedelta, data_dir: Path, no_config: Path
 ) -> None:
-    env = production(data_dir, SIGNON_CONFIRM_TOKEN_DAYS=days)
+    env = production(data_dir, SIGNON_CONFIRM_TOKEN_DAYS=days, SIGNON_PENDING_RETENTION_DAYS="30")
 
     assert load(env, no_config).confirm_token_max_age == period
 
@@ -382,3 +383,13 @@ def test_the_postgresql_pool_is_sized_by_a_setting(data_dir: Path, no_config: Pa
 def test_a_pool_size_out_of_range_is_refused(size: str, data_dir: Path, no_config: Path) -> None:
     with pytest.raises(SettingsError, match="SIGNON_DB_POOL_SIZE"):
         load(production(data_dir, SIGNON_DB_POOL_SIZE=size), no_config)
+
+
+def test_a_confirmation_link_may_not_outlive_its_unconfirmed_signature(
+    data_dir: Path, no_config: Path
+) -> None:
+    longer = production(data_dir, SIGNON_CONFIRM_TOKEN_DAYS="10", SIGNON_PENDING_RETENTION_DAYS="7")
+    with pytest.raises(SettingsError, match="SIGNON_CONFIRM_TOKEN_DAYS must not exceed"):
+        load(longer, no_config)
+    shorter = production(data_dir, SIGNON_CONFIRM_TOKEN_DAYS="3", SIGNON_PENDING_RETENTION_DAYS="7")
+    assert load(shorter, no_config).confirm_token_max_age.days == 3

@@ -309,13 +309,25 @@ class CampaignService:
         if problems := spec.problems():
             raise CampaignError("; ".join(problems))
         async with self.db.write() as session:
-            shown_before = await session.scalar(
-                select(Campaign.name_display).where(Campaign.slug == slug)
+            before = (
+                await session.execute(
+                    select(Campaign.name_display, Campaign.status).where(Campaign.slug == slug)
+                )
+            ).first()
+            now = utcnow()
+            # An open campaign whose deadline moved past today takes signatures again: purge
+            # it again when it is over.
+            reopened = bool(before and before.status == "open") and (
+                spec.deadline is None or spec.deadline > now
             )
             campaign = await session.scalar(
                 update(Campaign)
                 .where(Campaign.slug == slug)
-                .values(updated_at=utcnow(), **_editable_columns(spec))
+                .values(
+                    updated_at=now,
+                    purged_at=None if reopened else Campaign.purged_at,
+                    **_editable_columns(spec),
+                )
                 .returning(Campaign)
             )
             if campaign is None:
@@ -332,7 +344,7 @@ class CampaignService:
                 )
             view = CampaignView.of(campaign, translations)
         self.cache.forget(("campaign", slug))
-        if view.name_display == "initial" and shown_before != "initial":
+        if view.name_display == "initial" and before and before.name_display != "initial":
             await shorten_listed_names(self.db, view.id)
         return view
 
@@ -378,6 +390,8 @@ class CampaignService:
                     closed_at=func.coalesce(Campaign.closed_at, utcnow())
                     if status == "closed"
                     else None,
+                    # Reopened, it will collect personal data again: purge it again when over.
+                    purged_at=Campaign.purged_at if status == "closed" else None,
                 )
                 .returning(Campaign)
             )

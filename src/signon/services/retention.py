@@ -1,8 +1,12 @@
 """Retention: personal data is kept only as long as it serves the campaign.
 
-- Unconfirmed signatures (and their queued mail) are deleted after `pending_retention`.
+- Unconfirmed signatures (and their queued mail) are deleted `pending_retention` after the last
+  link they were sent (signing again, a new link or the reminder each send one and touch
+  `updated_at`): no emailed link outlives its signature.
 - Once a campaign has been closed for `closed_retention` (by its organizers or by its deadline),
-  every signer's personal data is erased; what was publicly shown and the counts stay.
+  every signer's personal data is erased; what was publicly shown and the counts stay. A
+  campaign that takes signatures again (reopened, or its deadline moved) is purged again once
+  it is over again (CampaignService clears `purged_at`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ class Retention:
         async with self.db.write() as session:
             deleted = await session.execute(
                 delete(Signature).where(
-                    Signature.status == "pending", Signature.created_at < now - self.pending
+                    Signature.status == "pending",
+                    # Made no later than updated: the index of pending times narrows the scan.
+                    Signature.created_at < now - self.pending,
+                    Signature.updated_at < now - self.pending,
                 )
             )
             pending_deleted = deleted.rowcount or 0
