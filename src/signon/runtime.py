@@ -76,7 +76,9 @@ class Runtime:
             composer,
             max_emails=settings.max_emails_per_signature,
         )
-        accounts = AccountService(db, keyring, settings.session_idle)
+        accounts = AccountService(
+            db, keyring, settings.session_idle, lifetime=settings.session_lifetime
+        )
         page_cache = PageCache(settings.page_cache_seconds)
         endorsers = EndorserService(db, page_cache)
         return cls(

@@ -53,6 +53,7 @@ class Settings:
     disposable_domains_file: Path | None = DEFAULT_DISPOSABLE_FILE
     abuse: AbuseLimits = field(default_factory=AbuseLimits)
     session_idle: timedelta = timedelta(hours=2)
+    session_lifetime: timedelta = timedelta(hours=12)  # however active: then log in again
     updates_per_minute: int = 60
     reminder_after: timedelta = timedelta(hours=24)
     # How old the public page data and counts may be (per process); 0 reads every request.
@@ -212,6 +213,7 @@ def load_settings(
     )
     disposable = values.get("SIGNON_DISPOSABLE_DOMAINS_FILE")
     idle_minutes = _number(values, "SIGNON_SESSION_IDLE_MINUTES", 120, float, 5, 7 * 24 * 60)
+    lifetime_hours = _number(values, "SIGNON_SESSION_MAX_HOURS", 12, float, 1, 30 * 24)
     updates_rate = int(_number(values, "SIGNON_UPDATES_PER_MINUTE", 60, int, 1, 100_000))
     reminder_hours = _number(values, "SIGNON_REMINDER_AFTER_HOURS", 24, float, 1, 24 * 30)
     page_cache = _number(values, "SIGNON_PAGE_CACHE_SECONDS", 1.0, float, 0, 60)
@@ -243,6 +245,7 @@ def load_settings(
         ),
         abuse=abuse,
         session_idle=timedelta(minutes=idle_minutes),
+        session_lifetime=timedelta(hours=lifetime_hours),
         updates_per_minute=updates_rate,
         reminder_after=timedelta(hours=reminder_hours),
         page_cache_seconds=page_cache,

@@ -70,6 +70,29 @@ def test_sessions_expire_after_inactivity(app_client: TestClient, settings: Sett
     assert app_client.get("/admin/", follow_redirects=False).headers["location"] == "/admin/login"
 
 
+def test_sessions_end_a_working_day_after_the_login_however_busy(
+    app_client: TestClient, settings: Settings
+) -> None:
+    create_account(settings, "ada@example.org")
+    log_in(app_client, "ada@example.org")
+
+    def logged_in_since(hours: float) -> bool:
+        async def age(runtime) -> None:  # type: ignore[no-untyped-def]
+            async with runtime.db.write() as session:
+                await session.execute(
+                    update(AdminSession).values(
+                        created_at=utcnow() - timedelta(hours=hours), last_seen_at=utcnow()
+                    )
+                )
+
+        run_with_runtime(settings, age)
+        return app_client.get("/admin/", follow_redirects=False).status_code == 200
+
+    assert logged_in_since(11.5), "active all day: still in"
+    assert not logged_in_since(12.5), "past the session's lifetime: log in again"
+    assert app_client.get("/admin/", follow_redirects=False).headers["location"] == "/admin/login"
+
+
 def test_password_change_ends_other_sessions(
     app_client: TestClient, settings: Settings, new_client
 ) -> None:  # type: ignore[no-untyped-def]

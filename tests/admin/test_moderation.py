@@ -122,10 +122,16 @@ def test_suspicious_filter_shows_the_reason(
     assert public(app_client) == ({"individuals": 1, "organizations": 0, "total": 1}, {"Ana Lima"})
 
 
-def test_a_viewer_sees_the_queue_but_cannot_act(
+def test_a_viewer_sees_counts_but_not_who_signed(
     app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
 ) -> None:
-    sign_and_confirm(app_client, settings, smtp_server, organization_form(slug="alpha"))
+    form = organization_form(slug="alpha", name="Hidden Contactperson")
+    sign_and_confirm(app_client, settings, smtp_server, form)
     log_in(app_client, team["viewer"].email)
-    page = app_client.get("/admin/campaigns/alpha/moderation").text
-    assert "Friends of the River" in page and 'value="approve"' not in page
+    for view in ("waiting", "organizations", "individuals"):
+        queue = app_client.get(f"/admin/campaigns/alpha/moderation?view={view}")
+        assert queue.status_code == 403 and "Contactperson" not in queue.text
+    campaign = app_client.get("/admin/campaigns/alpha").text
+    dashboard = app_client.get("/admin").text
+    assert "/moderation" not in campaign + dashboard
+    assert "Waiting for review" in dashboard and "Contactperson" not in campaign + dashboard

@@ -14,7 +14,7 @@ ROLES = ("admin", "owner", "editor", "viewer", "outsider", "anonymous")
 # action -> (method, path, form, roles allowed)
 ACTIONS = {
     "view": ("GET", "/admin/campaigns/alpha", None, {"admin", "owner", "editor", "viewer"}),
-    "queue": ("GET", "/admin/campaigns/alpha/moderation", None, {"admin", "owner", "editor", "viewer"}),
+    "queue": ("GET", "/admin/campaigns/alpha/moderation", None, {"admin", "owner", "editor"}),
     "edit page": ("GET", "/admin/campaigns/alpha/edit", None, {"admin", "owner", "editor"}),
     "edit": (
         "POST",

@@ -16,6 +16,7 @@ from tests.support import (
     deliver_mail,
     individual_form,
     make_campaign,
+    organization_form,
 )
 
 
@@ -187,3 +188,20 @@ def test_confirm_after_the_campaign_closed_still_counts_a_signature_made_in_time
     run_with_runtime(settings, lambda runtime: runtime.campaigns.set_status("free-them", "closed"))
     assert client.post(link).status_code == 200
     assert total(client) == 1
+
+
+def test_a_confirmed_signature_waiting_for_review_is_not_said_to_count(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings, moderate_organizations=True)
+    client.post("/c/free-them/sign", data=organization_form())
+    client.post("/c/free-them/sign", data=individual_form())
+    deliver_mail(settings)
+    for message in smtp_server.messages:
+        client.post(confirm_path(message))
+
+    held = client.get(confirm_path(smtp_server.to("joan@riverfriends.example.org")[0])).text
+    assert "is already confirmed. There is nothing more to do." in held
+    assert "counted" not in held and "The organizers review some signatures" in held
+    counted = client.get(confirm_path(smtp_server.to("ana@example.org")[0])).text
+    assert "is already confirmed and counted." in counted and "organizers review" not in counted

@@ -1,9 +1,10 @@
 """Who may do what to which campaign. Every admin page asks here first, on the server.
 
 A site admin may do everything. Otherwise a person acts on a campaign only through a membership:
-owner (everything, including export, members and updates), editor (edit and moderate), viewer
-(read counts and lists). Someone who is not a member gets the same answer whether the campaign
-exists or not, so ids and slugs cannot be probed.
+owner (everything, including export, members and updates), editor (edit and moderate, which
+shows who signed), viewer (read counts and the public lists: no signer's personal data).
+Someone who is not a member gets the same answer whether the campaign exists or not, so ids and
+slugs cannot be probed.
 """
 
 from __future__ import annotations

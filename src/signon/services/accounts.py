@@ -2,7 +2,8 @@
 
 Passwords are hashed with argon2. A session is a random token in an HttpOnly cookie; the
 database keeps only its SHA-256, so a copy of the database cannot be used to log in. Sessions
-end after `idle` without a request, at logout, and (the others) when the password changes.
+end after `idle` without a request, `lifetime` after the login however busy (a stolen cookie
+does not last), at logout, and (the others) when the password changes.
 """
 
 from __future__ import annotations
@@ -52,10 +53,17 @@ def generate_password() -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, keyring: Keyring, idle: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring,
+        idle: timedelta,
+        lifetime: timedelta = timedelta(hours=12),
+    ) -> None:
         self.db = db
         self.keyring = keyring
         self.idle = idle
+        self.lifetime = lifetime
         self.hasher = PasswordHasher()
         self._dummy: str | None = None
 
@@ -167,7 +175,8 @@ class AccountService:
         if row is None:
             return None
         admin_session, user = row
-        if user.disabled or now - admin_session.last_seen_at > self.idle:
+        idle = now - admin_session.last_seen_at > self.idle
+        if user.disabled or idle or now - admin_session.created_at > self.lifetime:
             await self._end(admin_session.id)
             return None
         if now - admin_session.last_seen_at > TOUCH_EVERY:

@@ -170,5 +170,6 @@ def _view(state: ConfirmState, row: Any, personal: PersonalData) -> ConfirmView:
         organization=personal.organization,
         display=row.display,
         held=row.moderation == "held",
+        counted=counts("confirmed", row.moderation),
         **signer_texts(row),
     )

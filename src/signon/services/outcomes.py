@@ -37,6 +37,7 @@ class ConfirmView:
     organization: str | None = None
     display: str | None = None
     held: bool = False  # confirmed, but waits for an organizer before it counts
+    counted: bool = False  # confirmed and counted (neither held nor rejected)
     manage_token: str | None = None
 
 

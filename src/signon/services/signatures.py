@@ -20,7 +20,7 @@ from signon.services.confirmbatch import ConfirmBatch
 from signon.services.groupcommit import GroupCommit
 from signon.services.outbox import enqueue
 from signon.services.outcomes import ConfirmState, ConfirmView, SignOutcome
-from signon.services.records import PersonalData
+from signon.services.records import PersonalData, counts
 from signon.services.signbatch import SignBatch, SignRequest
 from signon.services.signermail import SignerMail
 from signon.tokens import ConfirmTokens, ManageTokens, TokenState
@@ -132,6 +132,7 @@ class SignatureService:
             organization=personal.organization,
             display=signature.display,
             held=signature.moderation == "held",
+            counted=counts(signature.status, signature.moderation),
             manage_token=self.manage_tokens.issue(signature.token_nonce),
             **signer_texts(row),
         )

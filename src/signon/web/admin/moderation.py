@@ -59,7 +59,8 @@ class ModerationController(Controller):
         runtime: NamedDependency[Runtime],
         view: Annotated[str, QueryParameter(name="view")] = "waiting",
     ) -> Template:
-        access = await runtime.access.campaign(organizer, slug, "view")
+        # The queue shows who signed (private names, addresses, comments): those who moderate.
+        access = await runtime.access.campaign(organizer, slug, "moderate")
         if view not in FILTERS:
             raise BadRequest(gettext("Unknown list."))
         items = await runtime.moderation.queue(access.campaign.id, view)
