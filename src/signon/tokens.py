@@ -1,13 +1,23 @@
 """Signed, time-limited tokens for the links Signon emails.
 
-A confirmation token carries only the signature's random nonce (never an id or an address), is
-signed with the application secret, and expires after the configured period. An expired token
-whose signature is still valid can still name its signature, so the page can offer a new link.
+A confirmation token carries only the signature's random nonce (never an id or an address) and
+the edition of the details it was sent for, is signed with the application secret, and expires
+after the configured period. An expired token whose signature is still valid can still name its
+signature, so the page can offer a new link.
+
+The edition is a keyed hash of what was submitted (ConfirmTokens.edition). Signing again before
+confirming replaces a pending signature's details; a link sent for the details before confirms
+nothing once they changed, even if someone who knows the address changed them (asking for the
+name to be listed, say), while the manage link in the same email goes on working.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
+import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -17,6 +27,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from signon.signing import UncompressedTimedSerializer
 
 CONFIRM_SALT = "signon.confirm.v1"
+EDITION_SALT = b"signon.confirm-edition.v1"
 MAX_TOKEN_LENGTH = 200
 
 
@@ -30,6 +41,7 @@ class TokenState(Enum):
 class TokenCheck:
     state: TokenState
     nonce: str | None = None
+    edition: str | None = None  # None: a link from before editions, good for any details
 
 
 def new_nonce() -> str:
@@ -39,10 +51,19 @@ def new_nonce() -> str:
 class ConfirmTokens:
     def __init__(self, secret_key: str, max_age: timedelta) -> None:
         self._serializer = UncompressedTimedSerializer(secret_key, salt=CONFIRM_SALT)
+        self._edition_key = hmac.digest(secret_key.encode(), EDITION_SALT, "sha256")
         self.max_age = max_age
 
-    def issue(self, nonce: str) -> str:
-        return self._serializer.dumps(nonce)
+    def issue(self, nonce: str, edition: str | None = None) -> str:
+        return self._serializer.dumps(nonce if edition is None else [nonce, edition])
+
+    def edition(self, details: Sequence[object]) -> str:
+        """A short keyed hash of a submission's details (its signer type, display, update wish
+        and personal data, in a fixed order): equal for equal details, and, without the
+        secret, telling nothing of them."""
+        text = json.dumps(list(details), ensure_ascii=False, separators=(",", ":"))
+        digest = hmac.digest(self._edition_key, text.encode(), "sha256")
+        return base64.urlsafe_b64encode(digest[:9]).decode()
 
     def check(self, token: str) -> TokenCheck:
         if not token or len(token) > MAX_TOKEN_LENGTH:
@@ -60,10 +81,14 @@ class ConfirmTokens:
         return _checked(TokenState.VALID, nonce)
 
 
-def _checked(state: TokenState, nonce: object) -> TokenCheck:
-    if not isinstance(nonce, str) or not nonce:
+def _checked(state: TokenState, payload: object) -> TokenCheck:
+    """A payload is the nonce, or [nonce, edition] (a link sent since editions exist)."""
+    nonce, edition = payload if isinstance(payload, list) and len(payload) == 2 else (payload, "")
+    if not isinstance(nonce, str) or not nonce or not isinstance(edition, str):
         return TokenCheck(TokenState.INVALID)
-    return TokenCheck(state, nonce)
+    if isinstance(payload, list) and not edition:
+        return TokenCheck(TokenState.INVALID)
+    return TokenCheck(state, nonce, edition or None)
 
 
 MANAGE_SALT = "signon.manage.v1"

@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 
 from signon.app import create_app
 from signon.settings import Settings
+from tests.http.test_privacy import MANAGE_LINK
 from tests.support import (
     SmtpSink,
     body_of,
@@ -92,17 +93,15 @@ def test_repeated_signing_is_neutral_one_row_and_capped(
     client: TestClient, settings: Settings, smtp_server: SmtpSink
 ) -> None:
     make_campaign(settings)
-    responses = [
-        client.post("/c/free-them/sign", data=individual_form(email=email), follow_redirects=False)
-        for email in ["Ana@Example.org", "ana@example.org", "ANA@EXAMPLE.ORG"]
-    ]
+    responses = []
+    for email in ["Ana@Example.org", "ana@example.org", "ANA@EXAMPLE.ORG"]:
+        form = individual_form(email=email)
+        responses.append(client.post("/c/free-them/sign", data=form, follow_redirects=False))
+        deliver_mail(settings)  # in turn: the latest link is for the latest details
     assert {(r.status_code, r.headers["location"], r.text) for r in responses} == {
         (303, "/c/free-them/check-email", "")
     }
-    deliver_mail(settings)
     assert len(smtp_server.messages) == 3, "a pending signer gets the link again"
-    links = {confirm_path(m) for m in smtp_server.messages}
-    assert len(links) >= 1
     client.post(confirm_path(smtp_server.messages[-1]))
     assert total(client) == 1
 
@@ -148,13 +147,54 @@ def test_signing_again_while_pending_corrects_the_details(
 ) -> None:
     make_campaign(settings)
     client.post("/c/free-them/sign", data=individual_form(name="Anna Lmia"))
+    deliver_mail(settings)
     client.post("/c/free-them/sign", data=individual_form(name="Ana Lima"))
     deliver_mail(settings)
-    first_link = confirm_path(smtp_server.messages[0])
-    assert "Ana Lima" in client.get(first_link).text
-    client.post(first_link)
+    first_link, second_link = (confirm_path(m) for m in smtp_server.messages)
+    assert "The details changed after this link was sent" in client.get(first_link).text
+    assert "Ana Lima" in client.get(second_link).text
+    client.post(second_link)
     names = [i["name"] for i in client.get("/api/campaigns/free-them/endorsers").json()["items"]]
     assert names == ["Ana Lima"]
+
+
+def test_a_link_confirms_only_the_details_it_was_sent_for(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    """Someone who knows a signer's address signs again in their name before they confirm,
+    asking for the name to be listed: the link the signer was sent confirms nothing now, its
+    manage link still withdraws, and the newer link says plainly what it would confirm."""
+    make_campaign(settings)
+    client.post("/c/free-them/sign", data=individual_form(display="private"))
+    deliver_mail(settings)
+    [own] = smtp_server.messages
+    client.post("/c/free-them/sign", data=individual_form(display="public"))
+    deliver_mail(settings)
+    newer = client.get(confirm_path(smtp_server.messages[-1])).text
+    assert "Your name will be listed publicly." in newer
+
+    refused = client.post(confirm_path(own))
+    assert refused.status_code == 409 and "This link confirms nothing any more" in refused.text
+    assert "The details changed" in client.get(confirm_path(own)).text
+    assert client.post(confirm_path(own) + "/resend").status_code < 500
+    deliver_mail(settings)
+    assert len(smtp_server.messages) == 2, "no new link for the details it was not sent for"
+    assert total(client) == 0
+    withdraw = MANAGE_LINK.search(body_of(own))
+    assert withdraw and client.post(withdraw[1] + "/withdraw").status_code == 200
+    assert "This link does not work" in client.get(confirm_path(smtp_server.messages[-1])).text
+
+
+def test_signing_again_with_the_same_details_keeps_the_first_link_good(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    client.post("/c/free-them/sign", data=individual_form())
+    deliver_mail(settings)
+    client.post("/c/free-them/sign", data=individual_form())  # "did it work?"
+    deliver_mail(settings)
+    assert client.post(confirm_path(smtp_server.messages[0])).status_code == 200
+    assert total(client) == 1
 
 
 def test_closed_campaign_refuses_signatures(client: TestClient, settings: Settings) -> None:

@@ -247,3 +247,32 @@ def test_tokens_are_those_itsdangerous_would_issue_and_old_ones_still_load():
     assert old.startswith(".")
     assert confirm.check(old) == TokenCheck(TokenState.VALID, compressible)
     assert manage.check(stock[MANAGE_SALT].dumps(compressible)) == compressible
+
+
+@given(st.text(alphabet=URLSAFE, min_size=1, max_size=30), st.lists(st.text(), max_size=11))
+def test_a_link_carries_the_edition_of_its_details(nonce: str, details: list[str]) -> None:
+    tokens = ConfirmTokens(SECRET, WEEK)
+    edition = tokens.edition(details)
+    assert tokens.check(tokens.issue(nonce, edition)) == TokenCheck(
+        TokenState.VALID, nonce, edition
+    )
+    assert tokens.check(tokens.issue(nonce)) == TokenCheck(TokenState.VALID, nonce, None)
+
+
+def test_editions_tell_details_apart_and_nothing_of_them() -> None:
+    tokens = ConfirmTokens(SECRET, WEEK)
+    details = ["individual", "private", False, "Ana Lima", "ana@example.org"]
+    edition = tokens.edition(details)
+    assert tokens.edition(list(details)) == edition and len(edition) == 12
+    assert tokens.edition([*details[:1], "public", *details[2:]]) != edition
+    assert ConfirmTokens(SECRET + "x", WEEK).edition(details) != edition, "keyed by the secret"
+    assert "Ana" not in edition
+
+
+def test_a_link_with_an_empty_edition_is_refused() -> None:
+    tokens = ConfirmTokens(SECRET, WEEK)
+    assert tokens.check(tokens.issue("n0nce", "")).state is TokenState.INVALID
+    assert tokens.check(tokens.issue("", "edition")).state is TokenState.INVALID
+    serializer = tokens._serializer
+    for payload in (["n0nce"], ["n0nce", "e", "x"], ["n0nce", 3], [None, "e"]):
+        assert tokens.check(serializer.dumps(payload)).state is TokenState.INVALID

@@ -30,7 +30,14 @@ from signon.db.models import (
 from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, with_signer_texts
 from signon.services.outbox import outbox_row
 from signon.services.outcomes import ConfirmState, ConfirmView
-from signon.services.records import PersonalData, counts, is_listed, public_fields
+from signon.services.records import (
+    PersonalData,
+    counts,
+    is_listed,
+    public_fields,
+    submitted_details,
+)
+from signon.tokens import ConfirmTokens
 
 _CONFIRM = (
     update(Signature)
@@ -56,6 +63,7 @@ _FIND = (
             Signature.status,
             Signature.moderation,
             Signature.display,
+            Signature.wants_updates,
             Signature.personal,
             Signature.token_nonce,
             Campaign.slug,
@@ -70,32 +78,43 @@ _COUNTER = {"individual": Campaign.individuals_count, "organization": Campaign.o
 
 
 class ConfirmBatch:
-    def __init__(self, db: Database, keyring: Keyring, composer: MailComposer) -> None:
+    """Confirms the links of a batch: each a (nonce, edition) as signon.tokens reads it."""
+
+    def __init__(
+        self, db: Database, keyring: Keyring, composer: MailComposer, tokens: ConfirmTokens
+    ) -> None:
         self.db = db
         self.keyring = keyring
         self.composer = composer
+        self.tokens = tokens
 
-    async def __call__(self, nonces: Sequence[str]) -> list[ConfirmView]:
-        return await self.db.batch(lambda connection: self._write(connection, nonces))
+    async def __call__(self, links: Sequence[tuple[str, str | None]]) -> list[ConfirmView]:
+        return await self.db.batch(lambda connection: self._write(connection, links))
 
-    def _write(self, connection: Connection, nonces: Sequence[str]) -> list[ConfirmView]:
+    def _write(
+        self, connection: Connection, links: Sequence[tuple[str, str | None]]
+    ) -> list[ConfirmView]:
         now = utcnow()
         views: list[ConfirmView] = []
-        rows = connection.execute(_FIND, {"nonces": sorted(set(nonces))})
+        rows = connection.execute(_FIND, {"nonces": sorted({nonce for nonce, _ in links})})
         by_nonce = {row.token_nonce: row for row in rows}
         confirmed: list[dict[str, Any]] = []
         counters: Counter[tuple[int, str]] = Counter()
         waiting: list[tuple[Any, str]] = []
         confirmed_now: set[str] = set()  # a link sent twice in one batch confirms once
-        for nonce in nonces:
+        for nonce, edition in links:
             row = by_nonce.get(nonce)
             if row is None or row.status == "withdrawn" or row.personal is None:
                 views.append(ConfirmView(ConfirmState.INVALID))
                 continue
             personal = PersonalData.open(self.keyring, row.personal)
             assert personal is not None
+            pending = row.status == "pending" and nonce not in confirmed_now
+            if pending and edition not in (None, self._edition(row, personal)):
+                views.append(_view(ConfirmState.SUPERSEDED, row, personal))
+                continue
             state = ConfirmState.ALREADY_CONFIRMED
-            if row.status == "pending" and nonce not in confirmed_now:
+            if pending:
                 state = ConfirmState.CONFIRMED
                 confirmed_now.add(nonce)
                 confirmed.append(_confirmed_values(row, personal, now))
@@ -114,6 +133,10 @@ class ConfirmBatch:
         for row, organization in waiting:
             self._tell_owners(connection, row, organization, now)
         return views
+
+    def _edition(self, row: Any, personal: PersonalData) -> str:
+        details = submitted_details(row.signer_type, row.display, row.wants_updates, personal)
+        return self.tokens.edition(details)
 
     def _tell_owners(self, connection: Connection, row: Any, organization: str, now: Any) -> None:
         """Owners who asked are told when an organization waits for approval."""

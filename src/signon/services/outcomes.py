@@ -21,6 +21,7 @@ class ConfirmState(Enum):
     CONFIRMED = "confirmed"  # just confirmed now
     ALREADY_CONFIRMED = "already_confirmed"
     EXPIRED = "expired"  # a new link can be sent
+    SUPERSEDED = "superseded"  # the details changed since this link was sent: it confirms nothing
     INVALID = "invalid"  # tampered, unknown, withdrawn or no longer on record
 
 

@@ -62,6 +62,13 @@ class PersonalData:
 _FIELDS = tuple(field.name for field in fields(PersonalData))
 
 
+def submitted_details(
+    signer_type: str, display: str, wants_updates: bool, personal: PersonalData
+) -> list[object]:
+    """Everything one submission says, in a fixed order (for ConfirmTokens.edition)."""
+    return [signer_type, display, bool(wants_updates), *(getattr(personal, f) for f in _FIELDS)]
+
+
 def counts(status: str, moderation: str) -> bool:
     return status == "confirmed" and moderation in COUNTED_MODERATION
 

@@ -20,7 +20,7 @@ from signon.services.confirmbatch import ConfirmBatch
 from signon.services.groupcommit import GroupCommit
 from signon.services.outbox import enqueue
 from signon.services.outcomes import ConfirmState, ConfirmView, SignOutcome
-from signon.services.records import PersonalData, counts
+from signon.services.records import PersonalData, counts, submitted_details
 from signon.services.signbatch import SignBatch, SignRequest
 from signon.services.signermail import SignerMail
 from signon.tokens import ConfirmTokens, ManageTokens, TokenState
@@ -46,8 +46,8 @@ class SignatureService:
         self._signing: GroupCommit[SignRequest, SignOutcome] = GroupCommit(
             SignBatch(db, keyring, self.mail, max_emails), writers=db.batch_writers
         )
-        self._confirming: GroupCommit[str, ConfirmView] = GroupCommit(
-            ConfirmBatch(db, keyring, composer), writers=db.batch_writers
+        self._confirming: GroupCommit[tuple[str, str | None], ConfirmView] = GroupCommit(
+            ConfirmBatch(db, keyring, composer, tokens), writers=db.batch_writers
         )
 
     async def sign(
@@ -62,11 +62,13 @@ class SignatureService:
         the campaign page (see signon.embeds)."""
         screening = screening or Screening()
         email_key, *earlier_email_keys = self.keyring.email_lookup_keys(data.email)
+        personal = PersonalData.of(data)
+        details = submitted_details(data.signer_type, data.display, data.wants_updates, personal)
         request = SignRequest(
             campaign=campaign,
             email=data.email,
             email_key=email_key,
-            personal=PersonalData.of(data).seal(self.keyring),
+            personal=personal.seal(self.keyring),
             signer_type=data.signer_type,
             display=data.display,
             wants_updates=data.wants_updates,
@@ -74,6 +76,7 @@ class SignatureService:
             language=i18n.current(),
             source=source,
             earlier_email_keys=tuple(earlier_email_keys),
+            edition=self.tokens.edition(details),
         )
         return await self._signing.submit(request)
 
@@ -85,19 +88,27 @@ class SignatureService:
         session: AsyncSession,
         campaign: CampaignView,
         signature: Signature,
-        email: str,
+        personal: PersonalData,
         template: str = "confirm",
     ) -> None:
         """Queue a confirm link (or its reminder) inside the caller's transaction."""
         signature.emails_sent += 1
         mail = self.mail.confirmation(
             campaign.texts(signature.language).title,
-            email,
+            personal.email,
             signature.token_nonce,
             template,
             signature.language,
+            edition=self.edition_of(signature, personal),
         )
         enqueue(session, self.keyring, mail, kind=template, signature_id=signature.id)
+
+    def edition_of(self, signature: Signature, personal: PersonalData) -> str:
+        return self.tokens.edition(
+            submitted_details(
+                signature.signer_type, signature.display, signature.wants_updates, personal
+            )
+        )
 
     async def describe(self, token: str) -> ConfirmView:
         """What the confirm page shows for a link, without changing anything (GET is safe)."""
@@ -120,6 +131,8 @@ class SignatureService:
         assert personal is not None
         if signature.status == "confirmed":
             state = ConfirmState.ALREADY_CONFIRMED
+        elif check.edition not in (None, self.edition_of(signature, personal)):
+            state = ConfirmState.SUPERSEDED
         elif check.state is TokenState.EXPIRED:
             state = ConfirmState.EXPIRED
         else:
@@ -142,7 +155,7 @@ class SignatureService:
         check = self.tokens.check(token)
         if check.state is not TokenState.VALID or check.nonce is None:
             return await self.describe(token)
-        view = await self._confirming.submit(check.nonce)
+        view = await self._confirming.submit((check.nonce, check.edition))
         if view.state is ConfirmState.INVALID:
             return view
         return replace(view, manage_token=self.manage_tokens.issue(check.nonce))
@@ -166,7 +179,11 @@ class SignatureService:
             signature, campaign = row
             translations = await session.scalars(translations_of(campaign.id))
             personal = PersonalData.open(self.keyring, signature.personal)
-            if personal is not None:
+            superseded = personal is not None and check.edition not in (
+                None,
+                self.edition_of(signature, personal),
+            )
+            if personal is not None and not superseded:
                 self.queue_confirmation(
-                    session, CampaignView.of(campaign, translations), signature, personal.email
+                    session, CampaignView.of(campaign, translations), signature, personal
                 )

@@ -44,6 +44,7 @@ class SignRequest:
     # The address's hashes under index keys being retired (only while `signon keys rotate`
     # runs): a signature on record may still be stored under one of them.
     earlier_email_keys: tuple[str, ...] = ()
+    edition: str = ""  # of the details submitted (see signon.tokens): what its link confirms
 
 
 _EXISTING = (
@@ -191,7 +192,9 @@ class SignBatch:
             )
             if not screening.send_mail:
                 return SignOutcome.MAIL_WITHHELD
-            mail = self.mail.confirmation(title, request.email, nonce, language=request.language)
+            mail = self.mail.confirmation(
+                title, request.email, nonce, language=request.language, edition=request.edition
+            )
             batch.new_mail[(campaign.id, request.email_key)] = ("confirm", mail)
             return SignOutcome.CREATED
         if not screening.send_mail:
@@ -225,8 +228,13 @@ class SignBatch:
                 "updated_at": now,
             }
         )
+        # The link names the new details: links sent for the details before confirm nothing.
         mail = self.mail.confirmation(
-            title, request.email, row.token_nonce, language=request.language
+            title,
+            request.email,
+            row.token_nonce,
+            language=request.language,
+            edition=request.edition,
         )
         batch.outbox.append((row.id, "confirm", mail))
         return SignOutcome.RESENT

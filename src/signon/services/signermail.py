@@ -30,8 +30,11 @@ class SignerMail:
         nonce: str,
         template: str = "confirm",
         language: str | None = None,
+        *,
+        edition: str,
     ) -> OutgoingMail:
-        """The confirm link (or its reminder) for a pending signature, in the signer's language."""
+        """The confirm link (or its reminder) for a pending signature, in the signer's language:
+        good for the details of `edition` only (see signon.tokens)."""
         language = language or i18n.DEFAULT
         return self.composer.compose_linked(
             template,
@@ -39,7 +42,8 @@ class SignerMail:
             language,
             links={
                 "confirm_url": i18n.localized(
-                    f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce)}", language
+                    f"{self.composer.base_url}/confirm/{self.tokens.issue(nonce, edition)}",
+                    language,
                 ),
                 "manage_url": self.manage_url(nonce, language),
             },

@@ -209,7 +209,7 @@ class Reminders:
                     continue
                 view = CampaignView.of(campaign, by_campaign[campaign.id])
                 self.signatures.queue_confirmation(
-                    session, view, signature, personal.email, template="reminder"
+                    session, view, signature, personal, template="reminder"
                 )
                 sent += 1
         return sent

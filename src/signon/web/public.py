@@ -263,7 +263,11 @@ class PublicController(Controller):
         return Redirect(target, status_code=303)
 
 
-_CONFIRM_STATUS = {ConfirmState.INVALID: 400, ConfirmState.EXPIRED: 410}
+_CONFIRM_STATUS = {
+    ConfirmState.INVALID: 400,
+    ConfirmState.EXPIRED: 410,
+    ConfirmState.SUPERSEDED: 409,
+}
 
 
 def _confirm_template(token: str, view: ConfirmView) -> Template:
