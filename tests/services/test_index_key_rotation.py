@@ -20,7 +20,14 @@ from sqlalchemy import select
 from signon import crypto
 from signon.app import create_app
 from signon.cli import main
-from signon.crypto import KeyFileError, Keyring, new_index_key, read_key_file, write_key_file
+from signon.crypto import (
+    KeyFile,
+    KeyFileError,
+    Keyring,
+    new_index_key,
+    read_key_file,
+    write_key_file,
+)
 from signon.db.models import Signature
 from signon.seed import SeedPlan, seed
 from signon.services.indexkeys import rotate_index_key
@@ -71,6 +78,17 @@ def assert_all_hashed_under(key_file: Path, settings: Settings) -> None:
         assert row.email_key == keyring.email_key(email)
 
 
+def half_way_through_a_rotation(key_file: Path) -> KeyFile:
+    """Give the key file a new index key, the old one among the earlier keys, as a rotation's
+    first step does; returns the key file as it was."""
+    current = read_key_file(key_file)
+    earlier = (current.index_key,)
+    write_key_file(
+        key_file, replace(current, index_key=new_index_key(), earlier_index_keys=earlier)
+    )
+    return current
+
+
 def log_in(settings: Settings, email: str) -> str | None:
     return run_with_runtime(settings, lambda runtime: runtime.accounts.log_in(email, PASSWORD))
 
@@ -93,11 +111,7 @@ def test_index_key_rotation_while_the_app_runs(
 
     # Half-way through a rotation: a new index key, the old one among the earlier keys. The
     # app stores new hashes and finds what it stored before under the old ones.
-    current = read_key_file(key_file)
-    write_key_file(
-        key_file,
-        replace(current, index_key=new_index_key(), earlier_index_keys=(current.index_key,)),
-    )
+    current = half_way_through_a_rotation(key_file)
     middle_file = tmp_path / "middle-keys.json"
     shutil.copyfile(key_file, middle_file)
     sign(client, "k0@example.org")  # confirmed: "you have already signed"
@@ -145,11 +159,7 @@ def test_an_account_is_not_made_twice_while_its_hash_is_being_redone(
     run_with_runtime(
         settings, lambda runtime: runtime.accounts.create_user("ora@example.org", PASSWORD)
     )
-    current = read_key_file(settings.data_key_file)
-    write_key_file(
-        settings.data_key_file,
-        replace(current, index_key=new_index_key(), earlier_index_keys=(current.index_key,)),
-    )
+    half_way_through_a_rotation(settings.data_key_file)
     with pytest.raises(ValueError, match="exists already"):
         run_with_runtime(
             settings, lambda runtime: runtime.accounts.create_user("ORA@example.org", PASSWORD)
