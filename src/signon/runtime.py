@@ -111,7 +111,9 @@ class Runtime:
             moderation=ModerationService(db, keyring),
             exports=ExportService(db, keyring),
             updates=UpdateService(db, keyring, composer, signatures, settings.updates_per_minute),
-            reminders=Reminders(db, keyring, signatures, settings.reminder_after),
+            reminders=Reminders(
+                db, keyring, signatures, settings.reminder_after, settings.pending_retention
+            ),
             letters=LetterService(endorsers, settings.pdf_font, settings.pdf_fallback_fonts),
         )
 

@@ -5,10 +5,12 @@ the edition of the details it was sent for, is signed with the application secre
 after the configured period. An expired token whose signature is still valid can still name its
 signature, so the page can offer a new link.
 
-The edition is a keyed hash of what was submitted (ConfirmTokens.edition). Signing again before
-confirming replaces a pending signature's details; a link sent for the details before confirms
-nothing once they changed, even if someone who knows the address changed them (asking for the
-name to be listed, say), while the manage link in the same email goes on working.
+The edition is a keyed hash of what was submitted through the form (ConfirmTokens.edition),
+stored with the signature (`link_edition`). Signing again before confirming replaces a pending
+signature's details and its edition; a link sent for the details before confirms nothing once
+they changed, even if someone who knows the address changed them (asking for the name to be
+listed, say), while the manage link in the same email goes on working, and the signer's own
+changes through it leave the edition, and so the link, as they were.
 """
 
 from __future__ import annotations

@@ -173,6 +173,7 @@ def test_one_reminder_for_an_unconfirmed_signature_never_more(
         return run_with_runtime(settings, lambda runtime: runtime.reminders.send_due(later))
 
     assert remind(12) == 0
+    assert remind(24 * 7.5) == 0, "past its retention: to be deleted, not reminded"
     assert remind(25) == 1
     assert remind(48) == 0, "never more than one"
     deliver_mail(settings)

@@ -192,9 +192,28 @@ def test_signing_again_with_the_same_details_keeps_the_first_link_good(
     client.post("/c/free-them/sign", data=individual_form())
     deliver_mail(settings)
     client.post("/c/free-them/sign", data=individual_form())  # "did it work?"
+    client.post("/c/free-them/sign", data=individual_form(email="ANA@example.org"))
     deliver_mail(settings)
     assert client.post(confirm_path(smtp_server.messages[0])).status_code == 200
     assert total(client) == 1
+
+
+def test_changes_on_the_manage_page_keep_the_confirmation_link_good(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    """Only a submission from the form makes older links stale, not the signer's own changes
+    through the manage link of the same email."""
+    make_campaign(settings)
+    client.post("/c/free-them/sign", data=individual_form(display="private", updates="on"))
+    deliver_mail(settings)
+    [email] = smtp_server.messages
+    manage = MANAGE_LINK.search(body_of(email))
+    assert manage
+    client.post(manage[1] + "/display", data={"display": "public"})
+    client.post(manage[1] + "/unsubscribe")
+    assert client.post(confirm_path(email)).status_code == 200
+    names = [i["name"] for i in client.get("/api/campaigns/free-them/endorsers").json()["items"]]
+    assert total(client) == 1 and names == ["Ana Lima"]
 
 
 def test_closed_campaign_refuses_signatures(client: TestClient, settings: Settings) -> None:

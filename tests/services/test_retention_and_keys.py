@@ -221,11 +221,13 @@ def test_key_rotation_while_the_app_runs(
     old_file = tmp_path / "old-keys.json"
     shutil.copyfile(settings.data_key_file, old_file)
     [old_id] = [k["id"] for k in json.loads(old_file.read_text())["keys"]]
+    touched = {row.id: row.updated_at for row in stored(settings)}
 
     report = run_with_runtime(
         settings, lambda runtime: rotate_keys(runtime.db, settings.data_key_file, 0)
     )
     assert report.retired_key_ids == [old_id] and report.reencrypted == 13 + 1
+    assert {r.id: r.updated_at for r in stored(settings)} == touched, "deletion times stay"
 
     new_keys = json.loads(settings.data_key_file.read_text())["keys"]
     assert [k["id"] for k in new_keys] == [report.new_key_id]

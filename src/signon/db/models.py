@@ -176,6 +176,9 @@ class Signature(Base):
     public_place: Mapped[str | None] = mapped_column(String(210))
     public_website: Mapped[str | None] = mapped_column(String(300))
     token_nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    # The edition of the details the confirmation links were sent for (signon.tokens): set by
+    # each submission, untouched by the manage page. None: made before editions, or seeded.
+    link_edition: Mapped[str | None] = mapped_column(String(16))
     emails_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

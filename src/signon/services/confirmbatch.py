@@ -29,15 +29,8 @@ from signon.db.models import (
 )
 from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, with_signer_texts
 from signon.services.outbox import outbox_row
-from signon.services.outcomes import ConfirmState, ConfirmView
-from signon.services.records import (
-    PersonalData,
-    counts,
-    is_listed,
-    public_fields,
-    submitted_details,
-)
-from signon.tokens import ConfirmTokens
+from signon.services.outcomes import ConfirmState, ConfirmView, superseded
+from signon.services.records import PersonalData, counts, is_listed, public_fields
 
 _CONFIRM = (
     update(Signature)
@@ -63,9 +56,9 @@ _FIND = (
             Signature.status,
             Signature.moderation,
             Signature.display,
-            Signature.wants_updates,
             Signature.personal,
             Signature.token_nonce,
+            Signature.link_edition,
             Campaign.slug,
             Campaign.name_display,
             *SIGNER_TEXT_COLUMNS,
@@ -80,13 +73,10 @@ _COUNTER = {"individual": Campaign.individuals_count, "organization": Campaign.o
 class ConfirmBatch:
     """Confirms the links of a batch: each a (nonce, edition) as signon.tokens reads it."""
 
-    def __init__(
-        self, db: Database, keyring: Keyring, composer: MailComposer, tokens: ConfirmTokens
-    ) -> None:
+    def __init__(self, db: Database, keyring: Keyring, composer: MailComposer) -> None:
         self.db = db
         self.keyring = keyring
         self.composer = composer
-        self.tokens = tokens
 
     async def __call__(self, links: Sequence[tuple[str, str | None]]) -> list[ConfirmView]:
         return await self.db.batch(lambda connection: self._write(connection, links))
@@ -110,7 +100,7 @@ class ConfirmBatch:
             personal = PersonalData.open(self.keyring, row.personal)
             assert personal is not None
             pending = row.status == "pending" and nonce not in confirmed_now
-            if pending and edition not in (None, self._edition(row, personal)):
+            if pending and superseded(edition, row.link_edition):
                 views.append(_view(ConfirmState.SUPERSEDED, row, personal))
                 continue
             state = ConfirmState.ALREADY_CONFIRMED
@@ -133,10 +123,6 @@ class ConfirmBatch:
         for row, organization in waiting:
             self._tell_owners(connection, row, organization, now)
         return views
-
-    def _edition(self, row: Any, personal: PersonalData) -> str:
-        details = submitted_details(row.signer_type, row.display, row.wants_updates, personal)
-        return self.tokens.edition(details)
 
     def _tell_owners(self, connection: Connection, row: Any, organization: str, now: Any) -> None:
         """Owners who asked are told when an organization waits for approval."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from signon.services.keys import MAX_SWEEPS, rotation_lock
 from signon.services.records import PERSONAL
 
 BATCH = 1_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,12 @@ def _changes(
                     "and run the rotation again"
                 )
             report.detached.append((row.id, taken[(row.scope, key)]))
+            log.warning(
+                "key rotation: signature %d has the address of signature %d in the same "
+                "campaign (signed twice as the rotation began); it keeps no lookup hash",
+                row.id,
+                taken[(row.scope, key)],
+            )
             key = None
         if key is not None:
             taken[(row.scope, key)] = row.id
@@ -168,8 +176,10 @@ def _changes(
 
 
 def _rehash_statement(table: Table) -> Any:
+    # A signature's updated_at stays: it times the deletion of an unconfirmed one.
+    kept = {"updated_at": table.c.updated_at} if "updated_at" in table.c else {}
     return (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.email_key == bindparam("b_old"))
-        .values(email_key=bindparam("b_new"))
+        .values(email_key=bindparam("b_new"), **kept)
     )

@@ -1,8 +1,9 @@
 """When a campaign switches to listing individuals by first name and initial, the names it had
 listed in full are shortened too: on every read from the moment the switch is saved
 (records.shown_name), and in the stored public copy here, so that the database no longer
-keeps them either. Switching back to full names lengthens nothing: a name shown shortened stays
-so, and those who confirm afterwards are listed in full."""
+keeps them either. Switching back to full names lengthens no stored name by itself: those who
+confirm afterwards are listed in full, and so is a name listed anew (a signer's change of
+display, a moderator's hide and unhide), by the campaign's display of that moment."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ _TABLE = Signature.__table__
 _SHORTEN = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.public_name == bindparam("b_name"))
-    .values(public_name=bindparam("b_short"))
+    .values(public_name=bindparam("b_short"), updated_at=_TABLE.c.updated_at)
 )
 
 

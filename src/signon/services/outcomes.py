@@ -42,5 +42,11 @@ class ConfirmView:
     manage_token: str | None = None
 
 
+def superseded(link_edition: str | None, stored_edition: str | None) -> bool:
+    """Whether a link was sent for other details than the signature's latest submission (see
+    signon.tokens). A link or a signature from before editions is good for any details."""
+    return None not in (link_edition, stored_edition) and link_edition != stored_edition
+
+
 class CampaignClosed(Exception):
     """The campaign does not accept signatures (closed, draft, or past its deadline)."""

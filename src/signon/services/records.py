@@ -65,8 +65,11 @@ _FIELDS = tuple(field.name for field in fields(PersonalData))
 def submitted_details(
     signer_type: str, display: str, wants_updates: bool, personal: PersonalData
 ) -> list[object]:
-    """Everything one submission says, in a fixed order (for ConfirmTokens.edition)."""
-    return [signer_type, display, bool(wants_updates), *(getattr(personal, f) for f in _FIELDS)]
+    """Everything one submission says, in a fixed order (for ConfirmTokens.edition); the
+    address as its lookup hash takes it (lower-cased), so its spelling is not a change."""
+    values = [getattr(personal, f) for f in _FIELDS]
+    values[_FIELDS.index("email")] = personal.email.lower()
+    return [signer_type, display, bool(wants_updates), *values]
 
 
 def counts(status: str, moderation: str) -> bool:

@@ -19,7 +19,7 @@ from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, wit
 from signon.services.confirmbatch import ConfirmBatch
 from signon.services.groupcommit import GroupCommit
 from signon.services.outbox import enqueue
-from signon.services.outcomes import ConfirmState, ConfirmView, SignOutcome
+from signon.services.outcomes import ConfirmState, ConfirmView, SignOutcome, superseded
 from signon.services.records import PersonalData, counts, submitted_details
 from signon.services.signbatch import SignBatch, SignRequest
 from signon.services.signermail import SignerMail
@@ -47,7 +47,7 @@ class SignatureService:
             SignBatch(db, keyring, self.mail, max_emails), writers=db.batch_writers
         )
         self._confirming: GroupCommit[tuple[str, str | None], ConfirmView] = GroupCommit(
-            ConfirmBatch(db, keyring, composer, tokens), writers=db.batch_writers
+            ConfirmBatch(db, keyring, composer), writers=db.batch_writers
         )
 
     async def sign(
@@ -99,16 +99,9 @@ class SignatureService:
             signature.token_nonce,
             template,
             signature.language,
-            edition=self.edition_of(signature, personal),
+            edition=signature.link_edition,
         )
         enqueue(session, self.keyring, mail, kind=template, signature_id=signature.id)
-
-    def edition_of(self, signature: Signature, personal: PersonalData) -> str:
-        return self.tokens.edition(
-            submitted_details(
-                signature.signer_type, signature.display, signature.wants_updates, personal
-            )
-        )
 
     async def describe(self, token: str) -> ConfirmView:
         """What the confirm page shows for a link, without changing anything (GET is safe)."""
@@ -131,7 +124,7 @@ class SignatureService:
         assert personal is not None
         if signature.status == "confirmed":
             state = ConfirmState.ALREADY_CONFIRMED
-        elif check.edition not in (None, self.edition_of(signature, personal)):
+        elif superseded(check.edition, signature.link_edition):
             state = ConfirmState.SUPERSEDED
         elif check.state is TokenState.EXPIRED:
             state = ConfirmState.EXPIRED
@@ -179,11 +172,7 @@ class SignatureService:
             signature, campaign = row
             translations = await session.scalars(translations_of(campaign.id))
             personal = PersonalData.open(self.keyring, signature.personal)
-            superseded = personal is not None and check.edition not in (
-                None,
-                self.edition_of(signature, personal),
-            )
-            if personal is not None and not superseded:
+            if personal is not None and not superseded(check.edition, signature.link_edition):
                 self.queue_confirmation(
                     session, CampaignView.of(campaign, translations), signature, personal
                 )

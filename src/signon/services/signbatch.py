@@ -44,7 +44,7 @@ class SignRequest:
     # The address's hashes under index keys being retired (only while `signon keys rotate`
     # runs): a signature on record may still be stored under one of them.
     earlier_email_keys: tuple[str, ...] = ()
-    edition: str = ""  # of the details submitted (see signon.tokens): what its link confirms
+    edition: str | None = None  # of the details submitted (signon.tokens): what its link confirms
 
 
 _EXISTING = (
@@ -80,6 +80,7 @@ _RESUBMIT = (
     .where(Signature.id == bindparam("b_id"))
     .values(
         personal=bindparam("personal"),
+        link_edition=bindparam("link_edition"),
         signer_type=bindparam("signer_type"),
         display=bindparam("display"),
         wants_updates=bindparam("wants_updates"),
@@ -183,6 +184,7 @@ class SignBatch:
                     "wants_updates": request.wants_updates,
                     "listed": False,
                     "token_nonce": nonce,
+                    "link_edition": request.edition,
                     "language": request.language,
                     "source": request.source,
                     "emails_sent": 1 if screening.send_mail else 0,
@@ -217,6 +219,7 @@ class SignBatch:
             {
                 "b_id": row.id,
                 "personal": request.personal,
+                "link_edition": request.edition,
                 "signer_type": request.signer_type,
                 "display": request.display,
                 "wants_updates": request.wants_updates,

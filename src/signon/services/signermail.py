@@ -31,7 +31,7 @@ class SignerMail:
         template: str = "confirm",
         language: str | None = None,
         *,
-        edition: str,
+        edition: str | None,
     ) -> OutgoingMail:
         """The confirm link (or its reminder) for a pending signature, in the signer's language:
         good for the details of `edition` only (see signon.tokens)."""

@@ -164,15 +164,22 @@ class UpdateService:
 
 
 class Reminders:
-    """One reminder, with a fresh link, for a signature still unconfirmed after `after`."""
+    """One reminder, with a fresh link, for a signature still unconfirmed after `after`, and
+    not yet due for deletion (`kept`: the pending retention; a reminder would extend it)."""
 
     def __init__(
-        self, db: Database, keyring: Keyring, signatures: SignatureService, after: timedelta
+        self,
+        db: Database,
+        keyring: Keyring,
+        signatures: SignatureService,
+        after: timedelta,
+        kept: timedelta = timedelta(days=7),
     ) -> None:
         self.db = db
         self.keyring = keyring
         self.signatures = signatures
         self.after = after
+        self.kept = kept
 
     async def send_due(self, now: datetime | None = None) -> int:
         now = now or utcnow()
@@ -186,6 +193,7 @@ class Reminders:
                         Signature.status == "pending",
                         Signature.reminded_at.is_(None),
                         Signature.created_at < now - self.after,
+                        Signature.updated_at >= now - self.kept,
                         Signature.personal.is_not(None),
                         # Automated-looking signatures were never mailed: no reminder either.
                         Signature.emails_sent > 0,
