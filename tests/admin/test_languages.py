@@ -132,6 +132,14 @@ def test_form_errors_come_back_translated_with_the_input_kept(
     assert "Veuillez corriger les champs signalés ci-dessous" in page
     assert escape(said("fr", "A title of 1 to 200 characters.")) in page
     assert escape(said("fr", "The goal is a whole number above zero, or empty.")) in page
+    summary = page.split('<div class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert {link.split('"')[0] for link in summary.split('<a href="#')[1:]} == {
+        "title-error",
+        "goal-error",
+        "language-error",  # the form sent none
+    }
+    for anchor in ("title-error", "goal-error", "language-error"):
+        assert f'id="{anchor}"' in page, "every link has its target"
     assert "Libérez-les &lt;b&gt;tous&lt;/b&gt;</textarea>" in page and 'value="-3"' in page
 
     update = post(app_client, "/admin/campaigns/alpha/updates/", {"subject": "", "body_md": ""})

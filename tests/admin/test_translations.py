@@ -37,6 +37,10 @@ def test_organizers_add_edit_and_remove_a_translation(
     missing = post(app_client, "/admin/campaigns/free-them/texts/new", form)
     assert missing.status_code == 422
     assert f'id="title-error">{HIDDEN_ERROR}A title of 1 to 200 characters.' in missing.text
+    # Above the form, focused as the page loads: each error links to its field's message.
+    summary = missing.text.split('<div class="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert 'role="alert"' in summary and "autofocus" in summary
+    assert '<a href="#title-error">A title of 1 to 200 characters.</a>' in summary
     assert "Texte **gras**</textarea>" in missing.text and "Merci</textarea>" in missing.text
     assert '<option value="fr" lang="fr" selected>' in missing.text
 
