@@ -304,6 +304,26 @@ def require_fallback_fonts() -> tuple[Path, ...]:
     return FALLBACK_FONTS
 
 
+def stored_signatures(settings: Settings) -> list[Signature]:
+    """Every signature in the database, in id order."""
+
+    async def read(runtime: Runtime) -> list[Signature]:
+        async with runtime.db.read() as session:
+            return list(await session.scalars(select(Signature).order_by(Signature.id)))
+
+    return run_with_runtime(settings, read)
+
+
+MANAGE_LINK = re.compile(r"https?://\S+(/manage/[A-Za-z0-9_.\-]+)")
+
+
+def manage_path(message: EmailMessage) -> str:
+    """The path of the manage link in a received mail."""
+    match = MANAGE_LINK.search(body_of(message))
+    assert match, body_of(message)
+    return match[1]
+
+
 async def signatures_of(runtime: Runtime, campaign_id: int) -> list[Signature]:
     """Every signature of a campaign, in id order."""
     async with runtime.db.read() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import pytest
@@ -14,23 +13,15 @@ from signon.db.models import Base, Campaign, Signature
 from signon.settings import Settings
 from tests.support import (
     SmtpSink,
-    body_of,
     campaign_spec,
     confirm_path,
     deliver_mail,
     individual_form,
     make_campaign,
+    manage_path,
     organization_form,
     run_with_runtime,
 )
-
-MANAGE_LINK = re.compile(r"https?://\S+(/manage/[A-Za-z0-9_.\-]+)")
-
-
-def manage_path(message) -> str:  # type: ignore[no-untyped-def]
-    match = MANAGE_LINK.search(body_of(message))
-    assert match, body_of(message)
-    return match[1]
 
 
 def database_text(settings: Settings) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
-from sqlalchemy import select
 
 from signon import crypto
 from signon.app import create_app
@@ -42,6 +41,7 @@ from tests.support import (
     individual_form,
     make_campaign,
     run_with_runtime,
+    stored_signatures,
 )
 
 PASSWORD = "a long enough password"
@@ -51,14 +51,6 @@ PASSWORD = "a long enough password"
 def reload_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every process reads a rewritten key file on its next use (the app: within 2 s)."""
     monkeypatch.setattr(crypto, "RELOAD_SECONDS", 0.0)
-
-
-def stored(settings: Settings) -> list[Signature]:
-    async def read(runtime) -> list[Signature]:  # type: ignore[no-untyped-def]
-        async with runtime.db.read() as session:
-            return list(await session.scalars(select(Signature).order_by(Signature.id)))
-
-    return run_with_runtime(settings, read)
 
 
 def sign(client: TestClient, email: str) -> None:
@@ -72,7 +64,7 @@ def addresses(key_file: Path, rows: list[Signature]) -> list[str]:
 
 def assert_all_hashed_under(key_file: Path, settings: Settings) -> None:
     keyring = Keyring(key_file)
-    rows = [row for row in stored(settings) if row.email_key is not None]
+    rows = [row for row in stored_signatures(settings) if row.email_key is not None]
     assert rows
     for row, email in zip(rows, addresses(key_file, rows), strict=True):
         assert row.email_key == keyring.email_key(email)
@@ -117,16 +109,16 @@ def test_index_key_rotation_while_the_app_runs(
     sign(client, "k0@example.org")  # confirmed: "you have already signed"
     sign(client, "k4@example.org")  # pending: its link again
     sign(client, "fresh@example.org")
-    assert len(stored(settings)) == 7
+    assert len(stored_signatures(settings)) == 7
     deliver_mail(settings)
     assert "already signed" in smtp_server.to("k0@example.org")[-1]["Subject"]
     assert len(smtp_server.to("k4@example.org")) == 2
     assert log_in(settings, "organizer@example.org")
 
-    touched = {row.id: row.updated_at for row in stored(settings)}
+    touched = {row.id: row.updated_at for row in stored_signatures(settings)}
     report = run_with_runtime(settings, lambda runtime: rotate_index_key(runtime.db, key_file, 0))
     # The rotation leaves updated_at, which times the deletion of unconfirmed signatures.
-    assert {row.id: row.updated_at for row in stored(settings)} == touched
+    assert {row.id: row.updated_at for row in stored_signatures(settings)} == touched
 
     # Six signatures and the account under the first key, one signature under the second.
     assert report.rehashed == 8 and report.detached == []
@@ -135,7 +127,7 @@ def test_index_key_rotation_while_the_app_runs(
     assert final.index_key not in (current.index_key, read_key_file(middle_file).index_key)
     assert final.keys == current.keys  # the data keys are not this rotation's
     assert_all_hashed_under(key_file, settings)
-    rows = stored(settings)
+    rows = stored_signatures(settings)
     emails = addresses(key_file, rows)
     for earlier in (old_file, middle_file):
         earlier_hashes = {Keyring(earlier).email_key(email) for email in emails}
@@ -144,7 +136,7 @@ def test_index_key_rotation_while_the_app_runs(
     # The app goes on with the new key alone: still one signature per address, one account.
     sign(client, "k1@example.org")
     sign(client, "fresh@example.org")
-    assert len(stored(settings)) == 7
+    assert len(stored_signatures(settings)) == 7
     deliver_mail(settings)
     assert "already signed" in smtp_server.to("k1@example.org")[-1]["Subject"]
     assert len(smtp_server.to("fresh@example.org")) == 2
@@ -196,13 +188,13 @@ def test_an_address_stored_under_two_keys_keeps_one_lookup(
         sign(client, "twice@example.org")  # a reloaded process: the new hash
         sign(stale, "twice@example.org")  # one still on the old key file: the old hash
         assert rotation.running(), "the signing took longer than the grace period"
-        before, fresh, stale_row = stored(settings)
+        before, fresh, stale_row = stored_signatures(settings)
         report = rotation.result()
     assert fresh.email_key == new_hash
     assert stale_row.email_key == Keyring(stale_file).email_key("twice@example.org")
 
     assert report.detached == [(stale_row.id, fresh.id)] and report.rehashed == 2
-    after = {row.id: row for row in stored(settings)}
+    after = {row.id: row for row in stored_signatures(settings)}
     assert after[stale_row.id].email_key is None and after[stale_row.id].personal
     keyring = Keyring(key_file)
     assert after[fresh.id].email_key == new_hash == keyring.email_key("twice@example.org")
@@ -239,7 +231,7 @@ def test_signing_goes_on_while_the_hashes_are_redone(
         signer.join()
 
     assert report.detached == [] and report.rehashed >= 3_000
-    rows = stored(settings)
+    rows = stored_signatures(settings)
     emails = Counter(addresses(settings.data_key_file, rows))
     assert len(rows) == 3_000 + len(set(signed)) and set(emails.values()) == {1}
     assert_all_hashed_under(settings.data_key_file, settings)

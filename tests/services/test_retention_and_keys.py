@@ -31,19 +31,12 @@ from tests.support import (
     make_campaign,
     organization_form,
     run_with_runtime,
+    stored_signatures,
 )
 
 
 def api(client: TestClient, path: str = "") -> dict:  # type: ignore[type-arg]
     return client.get(f"/api/campaigns/free-them{path}").json()
-
-
-def stored(settings: Settings) -> list[Signature]:
-    async def read(runtime) -> list[Signature]:  # type: ignore[no-untyped-def]
-        async with runtime.db.read() as session:
-            return list(await session.scalars(select(Signature).order_by(Signature.id)))
-
-    return run_with_runtime(settings, read)
 
 
 def purge(settings: Settings, days_later: float):  # type: ignore[no-untyped-def]
@@ -64,7 +57,7 @@ def test_unconfirmed_signatures_are_deleted_after_the_period(
     assert purge(settings, 6).pending_deleted == 0
     report = purge(settings, 8)
     assert report.pending_deleted == 1
-    rows = stored(settings)
+    rows = stored_signatures(settings)
     assert [r.status for r in rows] == ["confirmed"]
 
     async def outbox(runtime) -> int:  # type: ignore[no-untyped-def]
@@ -100,7 +93,7 @@ def test_closed_campaign_purge_keeps_counts_and_public_names(
     report = purge(settings, 91)
     assert report.campaigns_purged == ["free-them"] and report.signatures_erased == 3
 
-    rows = stored(settings)
+    rows = stored_signatures(settings)
     assert len(rows) == 3 and all(r.personal is None and r.email_key is None for r in rows)
     assert (
         api(client)["counts"]
@@ -173,10 +166,10 @@ def test_a_reopened_campaign_is_purged_again_once_closed_again(
     client.post("/c/free-them/sign", data=individual_form(email="second@example.org"))
     deliver_mail(settings)
     client.post(confirm_path(smtp_server.to("second@example.org")[0]))
-    assert [r.personal is None for r in stored(settings)] == [True, False]
+    assert [r.personal is None for r in stored_signatures(settings)] == [True, False]
 
     close_and_purge()
-    assert [r.personal is None for r in stored(settings)] == [True, True]
+    assert [r.personal is None for r in stored_signatures(settings)] == [True, True]
 
 
 def test_a_campaign_whose_deadline_moved_is_purged_again_once_over(settings: Settings) -> None:
@@ -199,10 +192,10 @@ def test_the_worker_purges_when_it_starts(settings: Settings, smtp_server: SmtpS
     with TestClient(app=create_app(settings)) as client:
         client.post("/c/free-them/sign", data=individual_form())
     backdate(settings, 10)
-    assert len(stored(settings)) == 1
+    assert len(stored_signatures(settings)) == 1
     with LiveServer(live):
         deadline = time.monotonic() + 10
-        while stored(settings):
+        while stored_signatures(settings):
             assert time.monotonic() < deadline, "the worker did not purge"
             time.sleep(0.1)
 
@@ -221,18 +214,20 @@ def test_key_rotation_while_the_app_runs(
     old_file = tmp_path / "old-keys.json"
     shutil.copyfile(settings.data_key_file, old_file)
     [old_id] = [k["id"] for k in json.loads(old_file.read_text())["keys"]]
-    touched = {row.id: row.updated_at for row in stored(settings)}
+    touched = {row.id: row.updated_at for row in stored_signatures(settings)}
 
     report = run_with_runtime(
         settings, lambda runtime: rotate_keys(runtime.db, settings.data_key_file, 0)
     )
     assert report.retired_key_ids == [old_id] and report.reencrypted == 13 + 1
-    assert {r.id: r.updated_at for r in stored(settings)} == touched, "deletion times stay"
+    assert {r.id: r.updated_at for r in stored_signatures(settings)} == touched, (
+        "deletion times stay"
+    )
 
     new_keys = json.loads(settings.data_key_file.read_text())["keys"]
     assert [k["id"] for k in new_keys] == [report.new_key_id]
     new_ring, old_ring = Keyring(settings.data_key_file), Keyring(old_file)
-    rows = [r for r in stored(settings) if r.personal]
+    rows = [r for r in stored_signatures(settings) if r.personal]
     assert len(rows) == 13
     for row in rows:
         assert new_ring.decrypt_json(row.personal, PERSONAL)["email"].endswith("@example.org")
