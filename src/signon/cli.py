@@ -448,9 +448,8 @@ def user_create(email: str, admin: bool) -> None:
         password = password or generate_password()
 
     async def run(db: Database) -> int:
-        return await AccountService(db, keyring, settings.session_idle).create_user(
-            email, password, is_admin=admin
-        )
+        accounts = AccountService(db, keyring, settings.session_idle, settings.session_lifetime)
+        return await accounts.create_user(email, password, is_admin=admin)
 
     try:
         _with_db(settings, run)

@@ -176,6 +176,10 @@ def test_one_reminder_for_an_unconfirmed_signature_never_more(
     assert remind(24 * 7.5) == 0, "past its retention: to be deleted, not reminded"
     assert remind(25) == 1
     assert remind(48) == 0, "never more than one"
+    # The reminder's link works for the whole retention period from the day it was sent.
+    later = utcnow() + timedelta(days=7.5)
+    report = run_with_runtime(settings, lambda runtime: runtime.retention.purge(later))
+    assert report.pending_deleted == 0
     deliver_mail(settings)
     [_first, reminder] = smtp_server.to("ana@example.org")
     assert "Reminder" in str(reminder["Subject"])

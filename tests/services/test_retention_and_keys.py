@@ -29,6 +29,7 @@ from tests.support import (
     deliver_mail,
     individual_form,
     make_campaign,
+    manage_path,
     organization_form,
     run_with_runtime,
     stored_signatures,
@@ -118,12 +119,15 @@ def test_a_campaign_past_its_deadline_is_purged_too(settings: Settings) -> None:
 
 
 def backdate(settings: Settings, days: float) -> None:
-    """Make every signature as old as if it had been made, and last touched, `days` ago."""
+    """Make every signature as old as if it had been made, last sent a link and last changed
+    `days` ago."""
 
     async def move(runtime) -> None:  # type: ignore[no-untyped-def]
         then = utcnow() - timedelta(days=days)
         async with runtime.db.write() as session:
-            await session.execute(update(Signature).values(created_at=then, updated_at=then))
+            await session.execute(
+                update(Signature).values(created_at=then, link_sent_at=then, updated_at=then)
+            )
 
     run_with_runtime(settings, move)
 
@@ -144,6 +148,28 @@ def test_signing_again_keeps_an_unconfirmed_signature_as_long_as_its_new_link(
     [*_, link] = smtp_server.to("slow@example.org")
     assert client.post(confirm_path(link)).status_code == 200
     assert api(client)["counts"]["total"] == 1
+
+
+def test_a_new_link_keeps_an_unconfirmed_signature_and_the_manage_page_does_not(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    for email in ("changed@example.org", "relinked@example.org"):
+        client.post("/c/free-them/sign", data=individual_form(email=email))
+    deliver_mail(settings)
+    backdate(settings, 6)
+    # Day 6: one only changes how they are shown (no link is sent); the other asks for a new
+    # link, as the page of an expired one offers.
+    changed = manage_path(smtp_server.to("changed@example.org")[0])
+    assert client.post(f"{changed}/display", data={"display": "private"}).status_code == 200
+    client.post(confirm_path(smtp_server.to("relinked@example.org")[0]) + "/resend")
+    deliver_mail(settings)
+    assert len(smtp_server.to("relinked@example.org")) == 2
+
+    assert purge(settings, 2).pending_deleted == 1
+    [kept] = stored_signatures(settings)
+    assert kept.personal is not None and kept.display == "public", "the one sent a new link"
+    assert client.post(confirm_path(smtp_server.to("relinked@example.org")[-1])).status_code == 200
 
 
 def test_a_reopened_campaign_is_purged_again_once_closed_again(
@@ -214,14 +240,14 @@ def test_key_rotation_while_the_app_runs(
     old_file = tmp_path / "old-keys.json"
     shutil.copyfile(settings.data_key_file, old_file)
     [old_id] = [k["id"] for k in json.loads(old_file.read_text())["keys"]]
-    touched = {row.id: row.updated_at for row in stored_signatures(settings)}
+    links_sent = {row.id: row.link_sent_at for row in stored_signatures(settings)}
 
     report = run_with_runtime(
         settings, lambda runtime: rotate_keys(runtime.db, settings.data_key_file, 0)
     )
     assert report.retired_key_ids == [old_id] and report.reencrypted == 13 + 1
-    assert {r.id: r.updated_at for r in stored_signatures(settings)} == touched, (
-        "deletion times stay"
+    assert {r.id: r.link_sent_at for r in stored_signatures(settings)} == links_sent, (
+        "the unconfirmed are deleted when they would have been"
     )
 
     new_keys = json.loads(settings.data_key_file.read_text())["keys"]

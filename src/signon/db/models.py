@@ -182,6 +182,11 @@ class Signature(Base):
     emails_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the signature was made or last sent a confirmation link (signing again, a new
+    # link, the reminder): an unconfirmed one is deleted a retention period after it, so no
+    # emailed link outlives its signature (services/retention.py). Nothing else moves it.
+    # None: seeded, or confirmed before migration 0007.
+    link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The one reminder an unconfirmed signature may get.

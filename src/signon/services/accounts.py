@@ -58,7 +58,7 @@ class AccountService:
         db: Database,
         keyring: Keyring,
         idle: timedelta,
-        lifetime: timedelta = timedelta(hours=12),
+        lifetime: timedelta,
     ) -> None:
         self.db = db
         self.keyring = keyring

@@ -176,10 +176,8 @@ def _changes(
 
 
 def _rehash_statement(table: Table) -> Any:
-    # A signature's updated_at stays: it times the deletion of an unconfirmed one.
-    kept = {"updated_at": table.c.updated_at} if "updated_at" in table.c else {}
     return (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.email_key == bindparam("b_old"))
-        .values(email_key=bindparam("b_new"), **kept)
+        .values(email_key=bindparam("b_new"))
     )

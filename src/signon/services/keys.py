@@ -76,13 +76,10 @@ async def _sweep(db: Database, keyring: Keyring, new_key_id: str) -> int:
             async with db.write() as session:
                 for row_id, old in rows:
                     fresh = keyring.encrypt(keyring.decrypt(old, context), context)
-                    values: dict[str, object] = {name: fresh}
-                    if "updated_at" in model.__table__.c:  # it times an unconfirmed deletion
-                        values["updated_at"] = model.updated_at
                     result = await session.execute(
                         update(model)
                         .where(model.id == row_id, column == old)
-                        .values(values)
+                        .values({name: fresh})
                         .execution_options(synchronize_session=False)
                     )
                     changed += result.rowcount or 0

@@ -18,7 +18,7 @@ _TABLE = Signature.__table__
 _SHORTEN = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.public_name == bindparam("b_name"))
-    .values(public_name=bindparam("b_short"), updated_at=_TABLE.c.updated_at)
+    .values(public_name=bindparam("b_short"))
 )
 
 

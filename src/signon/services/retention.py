@@ -1,8 +1,9 @@
 """Retention: personal data is kept only as long as it serves the campaign.
 
 - Unconfirmed signatures (and their queued mail) are deleted `pending_retention` after the last
-  link they were sent (signing again, a new link or the reminder each send one and touch
-  `updated_at`): no emailed link outlives its signature.
+  link they were sent (`link_sent_at`: signing again, a new link or the reminder each send one;
+  nothing else, not the signer's changes on the manage page, moves it): no emailed link
+  outlives its signature.
 - Once a campaign has been closed for `closed_retention` (by its organizers or by its deadline),
   every signer's personal data is erased; what was publicly shown and the counts stay. A
   campaign that takes signatures again (reopened, or its deadline moved) is purged again once
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from signon.db import Database
 from signon.db.models import Campaign, Signature, utcnow
@@ -39,9 +40,10 @@ class Retention:
             deleted = await session.execute(
                 delete(Signature).where(
                     Signature.status == "pending",
-                    # Made no later than updated: the index of pending times narrows the scan.
+                    # Made no later than the last link: the index of pending times narrows the scan.
                     Signature.created_at < now - self.pending,
-                    Signature.updated_at < now - self.pending,
+                    func.coalesce(Signature.link_sent_at, Signature.created_at)
+                    < now - self.pending,
                 )
             )
             pending_deleted = deleted.rowcount or 0

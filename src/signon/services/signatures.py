@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from signon.abuse.screening import Screening
 from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
-from signon.db.models import Campaign, Signature
+from signon.db.models import Campaign, Signature, utcnow
 from signon.forms import SignatureInput
 from signon.services.campaigns import CampaignView, translations_of
 from signon.services.campaigntexts import SIGNER_TEXT_COLUMNS, signer_texts, with_signer_texts
@@ -90,9 +91,12 @@ class SignatureService:
         signature: Signature,
         personal: PersonalData,
         template: str = "confirm",
+        now: datetime | None = None,
     ) -> None:
-        """Queue a confirm link (or its reminder) inside the caller's transaction."""
+        """Queue a confirm link (or its reminder) inside the caller's transaction; the
+        signature is kept a retention period from now."""
         signature.emails_sent += 1
+        signature.link_sent_at = now or utcnow()
         mail = self.mail.confirmation(
             campaign.texts(signature.language).title,
             personal.email,

@@ -90,6 +90,7 @@ _RESUBMIT = (
         language=bindparam("language"),
         source=bindparam("source"),
         updated_at=bindparam("updated_at"),
+        link_sent_at=bindparam("link_sent_at"),
     )
 )
 _MAIL_COUNT = (
@@ -190,6 +191,7 @@ class SignBatch:
                     "emails_sent": 1 if screening.send_mail else 0,
                     "created_at": now,
                     "updated_at": now,
+                    "link_sent_at": now,
                 }
             )
             if not screening.send_mail:
@@ -229,6 +231,7 @@ class SignBatch:
                 "language": request.language,
                 "source": request.source,
                 "updated_at": now,
+                "link_sent_at": now,
             }
         )
         # The link names the new details: links sent for the details before confirm nothing.

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from signon.composer import MailComposer
 from signon.crypto import Keyring
@@ -173,7 +173,7 @@ class Reminders:
         keyring: Keyring,
         signatures: SignatureService,
         after: timedelta,
-        kept: timedelta = timedelta(days=7),
+        kept: timedelta,
     ) -> None:
         self.db = db
         self.keyring = keyring
@@ -193,7 +193,8 @@ class Reminders:
                         Signature.status == "pending",
                         Signature.reminded_at.is_(None),
                         Signature.created_at < now - self.after,
-                        Signature.updated_at >= now - self.kept,
+                        func.coalesce(Signature.link_sent_at, Signature.created_at)
+                        >= now - self.kept,
                         Signature.personal.is_not(None),
                         # Automated-looking signatures were never mailed: no reminder either.
                         Signature.emails_sent > 0,
@@ -217,7 +218,7 @@ class Reminders:
                     continue
                 view = CampaignView.of(campaign, by_campaign[campaign.id])
                 self.signatures.queue_confirmation(
-                    session, view, signature, personal, template="reminder"
+                    session, view, signature, personal, template="reminder", now=now
                 )
                 sent += 1
         return sent
