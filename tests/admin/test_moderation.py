@@ -14,6 +14,7 @@ from tests.support import (
     deliver_mail,
     form_token,
     individual_form,
+    manage_path,
     organization_form,
     run_with_runtime,
 )
@@ -135,3 +136,48 @@ def test_a_viewer_sees_counts_but_not_who_signed(
     dashboard = app_client.get("/admin").text
     assert "/moderation" not in campaign + dashboard
     assert "Waiting for review" in dashboard and "Contactperson" not in campaign + dashboard
+
+
+def test_a_name_can_be_corrected_but_not_replaced(
+    app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
+) -> None:
+    form = individual_form(slug="alpha", name="ana LIMA de Souza", email="ana@example.org")
+    sign_and_confirm(app_client, settings, smtp_server, form)
+    log_in(app_client, team["editor"].email)
+    [sid] = queue_ids(settings, "individuals").values()
+    path = f"/admin/campaigns/alpha/signatures/{sid}"
+
+    def correct(name: str):  # type: ignore[no-untyped-def]
+        return post(
+            app_client, path, {"action": "correct_name", "name": name, "view": "individuals"}
+        )
+
+    # Another name under this confirmed signature would be a forged endorsement.
+    refused = correct("Joe Bloggs")
+    assert refused.status_code == 422
+    assert f'id="name-{sid}-error"' in refused.text
+    assert f'href="#name-{sid}-error"' in refused.text, "the summary links to it"
+    assert "it cannot list another name" in refused.text
+    assert 'value="Joe Bloggs"' in refused.text, "what was typed is kept"
+    assert public(app_client)[1] == {"ana LIMA de Souza"}, "nothing changed"
+
+    assert correct("Ana Lima de Souza").status_code == 303  # capitals
+    assert public(app_client)[1] == {"Ana Lima de Souza"}
+    assert correct("Ana Lima").status_code == 303  # words left out
+    assert public(app_client)[1] == {"Ana Lima"}
+    # Measured from the name as given, so small steps cannot walk away from it.
+    assert correct("Ana Lime").status_code == 303
+    assert correct("Anne Lime").status_code == 422
+    assert public(app_client)[1] == {"Ana Lime"}
+    queue = app_client.get("/admin/campaigns/alpha/moderation?view=individuals").text
+    assert "The signer gave it as <bdi>ana LIMA de Souza</bdi>." in queue
+
+    # The signer sees the correction, and what they wrote, on their own page.
+    manage = manage_path(smtp_server.to("ana@example.org")[0])
+    page = app_client.get(manage).text
+    assert "Ana Lime" in page
+    assert "corrected by the organizers; you wrote <bdi>ana LIMA de Souza</bdi>" in page
+
+    # Back to exactly what was given: no correction left to tell.
+    assert correct("ana LIMA de Souza").status_code == 303
+    assert "corrected by the organizers" not in app_client.get(manage).text

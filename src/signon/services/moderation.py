@@ -14,6 +14,7 @@ from signon.db import Database
 from signon.db.models import Campaign, ModerationEvent, Signature, utcnow
 from signon.i18n import gettext
 from signon.services.lookalikes import OrganizationNames
+from signon.services.namefix import is_a_correction
 from signon.services.records import PersonalData, apply_visibility, counts, move_counter
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ _UNMODERATED = literal_column("'none'")
 
 class ModerationError(ValueError):
     pass
+
+
+class NameNotCorrected(ModerationError):
+    """The corrected name given is not one: the page says so beside the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,17 +188,28 @@ class ModerationService:
     async def correct_name(
         self, campaign_id: int, signature_id: int, new_name: str, user_id: int
     ) -> None:
-        """Fix a typo in the displayed name (a person's name, or an organization's)."""
+        """Fix the displayed name (a person's, or an organization's) as the signer gave it:
+        its spelling, case, accents, spacing or punctuation, or leave words out. Never another
+        name (services/namefix.py)."""
         new_name = " ".join(new_name.split())
         if not new_name or len(new_name) > 160:
-            raise ModerationError(gettext("A name needs 1 to 160 characters."))
+            raise NameNotCorrected(gettext("A name needs 1 to 160 characters."))
         async with self.db.write() as session:
             signature, name_display = await self._locked(session, campaign_id, signature_id)
             personal = PersonalData.open(self.keyring, signature.personal)
             if personal is None:
                 raise ModerationError(gettext("This signature's details were erased."))
             field = "organization" if signature.signer_type == "organization" else "name"
-            personal = replace(personal, **{field: new_name})
+            submitted = personal.corrected_from or getattr(personal, field) or ""
+            if not is_a_correction(submitted, new_name):
+                raise NameNotCorrected(
+                    gettext(
+                        "A correction may fix the spelling, capitals, accents or spacing of the "
+                        "name the signer gave, or leave words out; it cannot list another name."
+                    )
+                )
+            corrected_from = submitted if new_name != submitted else None
+            personal = replace(personal, **{field: new_name}, corrected_from=corrected_from)
             signature.personal = personal.seal(self.keyring)
             apply_visibility(signature, personal, name_display)
             signature.updated_at = utcnow()

@@ -34,6 +34,10 @@ class PersonalData:
     city: str | None = None
     country: str | None = None
     comment: str | None = None
+    # Once a moderator has corrected the name (an organization's, for an organization), the
+    # name as the signer gave it: corrections are measured from it (services/namefix.py) and
+    # the signer's manage page shows it. Not stored while there is none.
+    corrected_from: str | None = None
 
     @classmethod
     def of(cls, data: SignatureInput) -> PersonalData:
@@ -49,7 +53,10 @@ class PersonalData:
         )
 
     def seal(self, keyring: Keyring) -> str:
-        return keyring.encrypt_json({f: getattr(self, f) for f in _FIELDS}, PERSONAL)
+        values = {f: getattr(self, f) for f in _SUBMITTED}
+        if self.corrected_from is not None:
+            values["corrected_from"] = self.corrected_from
+        return keyring.encrypt_json(values, PERSONAL)
 
     @classmethod
     def open(cls, keyring: Keyring, sealed: str | None) -> PersonalData | None:
@@ -59,7 +66,7 @@ class PersonalData:
         return cls(**values)
 
 
-_FIELDS = tuple(field.name for field in fields(PersonalData))
+_SUBMITTED = tuple(field.name for field in fields(PersonalData) if field.name != "corrected_from")
 
 
 def submitted_details(
@@ -67,8 +74,8 @@ def submitted_details(
 ) -> list[object]:
     """Everything one submission says, in a fixed order (for ConfirmTokens.edition); the
     address as its lookup hash takes it (lower-cased), so its spelling is not a change."""
-    values = [getattr(personal, f) for f in _FIELDS]
-    values[_FIELDS.index("email")] = personal.email.lower()
+    values = [getattr(personal, f) for f in _SUBMITTED]
+    values[_SUBMITTED.index("email")] = personal.email.lower()
     return [signer_type, display, bool(wants_updates), *values]
 
 

@@ -35,6 +35,7 @@ class ManageView:
     signer_type: str
     name: str | None
     organization: str | None
+    corrected_from: str | None  # the name as the signer gave it, once organizers corrected it
     display: str
     wants_updates: bool
     listed: bool
@@ -67,6 +68,7 @@ class SelfService:
             signer_type=signature.signer_type,
             name=personal.name if personal else None,
             organization=personal.organization if personal else None,
+            corrected_from=personal.corrected_from if personal else None,
             display=signature.display,
             wants_updates=signature.wants_updates,
             listed=signature.listed,

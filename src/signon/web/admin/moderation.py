@@ -14,8 +14,9 @@ from litestar.response import Redirect, Stream, Template
 from signon.exports import STATUS_FILTERS, ExportFilters
 from signon.i18n import gettext
 from signon.runtime import Runtime
+from signon.services.access import CampaignAccess
 from signon.services.accounts import Organizer
-from signon.services.moderation import ACTIONS, FILTERS, ModerationError
+from signon.services.moderation import ACTIONS, FILTERS, ModerationError, NameNotCorrected
 from signon.web.errors import BadRequest
 from signon.web.languages import choose_admin_language
 
@@ -47,6 +48,36 @@ def _csv(chunks, filename: str) -> Stream:  # type: ignore[no-untyped-def]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _RejectedName:
+    signature_id: int
+    typed: str
+    error: str
+
+
+async def _queue_page(
+    runtime: Runtime,
+    organizer: Organizer,
+    access: CampaignAccess,
+    view: str,
+    rejected: _RejectedName | None = None,
+) -> Template:
+    items = await runtime.moderation.queue(access.campaign.id, view)
+    context = {
+        "organizer": organizer,
+        "access": access,
+        "items": items,
+        "view": view,
+        "filters": FILTERS,
+        "can_moderate": access.can("moderate"),
+        "switcher_keeps": ("view",),
+        "errors": {f"name-{rejected.signature_id}": rejected.error} if rejected else {},
+        "values": {f"name-{rejected.signature_id}": rejected.typed} if rejected else {},
+    }
+    status = 200 if rejected is None else 422
+    return Template("admin/moderation.html", context=context, status_code=status)
+
+
 class ModerationController(Controller):
     path = "/admin/campaigns/{slug:str}"
     before_request = choose_admin_language  # ?lang=, then the remembered choice, then the browser
@@ -63,17 +94,7 @@ class ModerationController(Controller):
         access = await runtime.access.campaign(organizer, slug, "moderate")
         if view not in FILTERS:
             raise BadRequest(gettext("Unknown list."))
-        items = await runtime.moderation.queue(access.campaign.id, view)
-        context = {
-            "organizer": organizer,
-            "access": access,
-            "items": items,
-            "view": view,
-            "filters": FILTERS,
-            "can_moderate": access.can("moderate"),
-            "switcher_keeps": ("view",),
-        }
-        return Template("admin/moderation.html", context=context)
+        return await _queue_page(runtime, organizer, access, view)
 
     @post("/signatures/{signature_id:int}", name="admin_moderate")
     async def moderate(
@@ -84,8 +105,9 @@ class ModerationController(Controller):
         data: URLEncodedBody[ModerationForm],
         organizer: NamedDependency[Organizer],
         runtime: NamedDependency[Runtime],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         access = await runtime.access.campaign(organizer, slug, "moderate")
+        view = data.view if data.view in FILTERS else "waiting"
         try:
             if data.action == "correct_name":
                 await runtime.moderation.correct_name(
@@ -97,9 +119,12 @@ class ModerationController(Controller):
                 )
             else:
                 raise BadRequest(gettext("Unknown action."))
+        except NameNotCorrected as error:
+            # Beside the name's field, with what was typed: the queue again, nothing changed.
+            rejected = _RejectedName(signature_id, data.name, str(error))
+            return await _queue_page(runtime, organizer, access, view, rejected)
         except ModerationError as error:
             raise BadRequest(str(error)) from error
-        view = data.view if data.view in FILTERS else "waiting"
         target = request.app.route_reverse("admin_moderation", slug=slug)
         return Redirect(f"{target}?view={view}", status_code=303)
 
