@@ -211,7 +211,7 @@ async def _prepare(env: dict[str, str], rows: int, pending: int, work: Path) -> 
     from signon.db.models import Signature, utcnow
     from signon.seed import SeedPlan, seed
     from signon.services.campaigns import CampaignService
-    from signon.services.endorsers import encode_cursor
+    from signon.services.listcursors import ListCursors
     from signon.tokens import ConfirmTokens
 
     db = _database(env)
@@ -264,7 +264,7 @@ async def _prepare(env: dict[str, str], rows: int, pending: int, work: Path) -> 
     with (work / "confirm.txt").open("w") as out:
         for nonce in nonces:
             out.write(f"/confirm/{confirm.issue(nonce)}\n")
-    cursor = encode_cursor(deep[0], deep[1]) if deep else ""
+    cursor = ListCursors(SECRET).encode(deep[0], deep[1]) if deep else ""
     return {"cursor": cursor, "depth": str(depth), "seed_rate": str(seed_rate)}
 
 

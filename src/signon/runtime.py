@@ -19,6 +19,7 @@ from signon.services.campaigns import CampaignService
 from signon.services.campaigntexts import CampaignTextService
 from signon.services.endorsers import EndorserService
 from signon.services.letters import LetterService
+from signon.services.listcursors import ListCursors
 from signon.services.moderation import ModerationService
 from signon.services.outbox import OutboxWorker
 from signon.services.pagecache import PageCache
@@ -80,7 +81,7 @@ class Runtime:
             db, keyring, settings.session_idle, lifetime=settings.session_lifetime
         )
         page_cache = PageCache(settings.page_cache_seconds)
-        endorsers = EndorserService(db, page_cache)
+        endorsers = EndorserService(db, ListCursors(settings.secret_key), page_cache)
         return cls(
             settings=settings,
             db=db,

@@ -214,6 +214,8 @@ def test_draft_campaign_is_not_public(client: TestClient, settings: Settings) ->
         "type=individual&cursor=abc",
         "type=individual&cursor=-1-5",
         "type=individual&cursor=1-99999999999999999999",
+        "type=individual&cursor=1795219200000000-7",  # a readable cursor, as they were once
+        "type=individual&cursor=" + "A" * 23,
     ],
 )
 def test_bad_list_queries_are_400_not_500(client: TestClient, query: str) -> None:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_
 
 from signon.db import Database
 from signon.db.models import Signature
+from signon.services.listcursors import ListCursors
 from signon.services.pagecache import PageCache
 from signon.services.records import shown_name
 
 PAGE_SIZE = 50
-MAX_ID = 2**63 - 1
-_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,19})")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-class BadCursor(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,24 +31,6 @@ class Endorser:
 class EndorserPage:
     items: list[Endorser]
     next_cursor: str | None
-
-
-def encode_cursor(confirmed_at: datetime, signature_id: int) -> str:
-    return f"{(confirmed_at - _EPOCH) // _MICROSECOND}-{signature_id}"
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    match = _CURSOR.fullmatch(cursor)
-    if not match:
-        raise BadCursor(cursor)
-    try:
-        when = _EPOCH + int(match[1]) * _MICROSECOND
-    except OverflowError as error:
-        raise BadCursor(cursor) from error
-    signature_id = int(match[2])
-    if signature_id > MAX_ID:
-        raise BadCursor(cursor)
-    return when, signature_id
 
 
 # Built once: the statements' shapes never change, only their parameters.
@@ -100,8 +73,9 @@ _ALL_NEXT = _ALL_FIRST.where(
 
 
 class EndorserService:
-    def __init__(self, db: Database, cache: PageCache | None = None) -> None:
+    def __init__(self, db: Database, cursors: ListCursors, cache: PageCache | None = None) -> None:
         self.db = db
+        self.cursors = cursors
         self.cache = cache or PageCache(0)
 
     async def latest(
@@ -132,13 +106,13 @@ class EndorserService:
         }
         query = _FIRST_PAGE
         if cursor:
-            params["after_time"], params["after_id"] = decode_cursor(cursor)
+            params["after_time"], params["after_id"] = self.cursors.decode(cursor)
             query = _NEXT_PAGE
         rows = await self.db.query(lambda connection: connection.execute(query, params).all())
         more = len(rows) > limit
         rows = rows[:limit]
         items = _endorsers(rows, name_display)
-        next_cursor = encode_cursor(rows[-1].confirmed_at, rows[-1].id) if more else None
+        next_cursor = self.cursors.encode(rows[-1].confirmed_at, rows[-1].id) if more else None
         return EndorserPage(items=items, next_cursor=next_cursor)
 
     async def every(

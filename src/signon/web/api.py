@@ -16,7 +16,7 @@ from signon import i18n
 from signon.db.models import utcnow
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
-from signon.services.endorsers import BadCursor
+from signon.services.listcursors import BadCursor
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.public import SIGNER_TYPES, campaign_or_404
 

@@ -18,7 +18,7 @@ from signon.forms import FormResult, parse_sign_form
 from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
-from signon.services.endorsers import BadCursor
+from signon.services.listcursors import BadCursor
 from signon.services.outcomes import CampaignClosed, ConfirmState, ConfirmView
 from signon.web.errors import NO_CSRF, BadRequest
 from signon.web.languages import choose_language, localized
