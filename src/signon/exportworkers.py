@@ -8,7 +8,7 @@ parent, and before the parent opens a connection or starts a thread, so no conne
 lock is copied into them. Each worker has at most AHEAD slices in flight and a slice is at
 most SLICE_IDS rows, so memory stays flat however long the list and however slowly the output
 is read. The rows and their CSV come from the same code as the organizers' download
-(exports.slice_query, exports.signature_csv): the bytes are the same.
+(exportrows.slice_query, exportrows.signature_csv): the bytes are the same.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from sqlalchemy.pool import NullPool
 
 from signon.crypto import Keyring
 from signon.db.engine import SQLITE_BUSY_TIMEOUT_MS, is_sqlite, postgres_connect_args
-from signon.exports import ExportFilters, signature_csv, slice_query
+from signon.exportrows import ExportFilters, signature_csv, slice_query
 
 SLICE_IDS = 1_000  # a slice's rows, its decrypted data and its CSV: some 5 MB in a worker
 AHEAD = 2

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from signon.db.models import Signature
-from signon.exports import id_span
+from signon.exportrows import id_span
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
 from signon.services.campaigns import CampaignSpec

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select, text, update
 
 from signon.crypto import Keyring
+from signon.csvsafe import csv_text
 from signon.db.engine import is_sqlite
 from signon.db.models import Signature, utcnow
-from signon.exports import COLUMNS, STATUS_FILTERS, ExportFilters, ExportService, csv_text
+from signon.exportrows import COLUMNS, STATUS_FILTERS, ExportFilters
+from signon.exports import ExportService
 from signon.exportworkers import ExportWorkerError, ExportWorkers
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed

@@ -10,14 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select, update
 
+from signon.csvsafe import csv_text
 from signon.db.models import Campaign, Signature, utcnow
-from signon.exports import (
-    COLUMNS,
-    ExportFilters,
-    ExportService,
-    confirmed_signature_rows,
-    csv_text,
-)
+from signon.exportrows import COLUMNS, ExportFilters, confirmed_signature_rows
+from signon.exports import ExportService
 from signon.runtime import Runtime
 from signon.seed import SeedPlan, seed
 from signon.services.campaigns import CampaignView

@@ -150,7 +150,7 @@ async def test_endorser_list_pages_by_keyset_without_gaps_or_repeats(
 async def test_export_reads_in_batches_and_keeps_every_confirmed_row(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
-    from signon.exports import COLUMNS, confirmed_signature_rows
+    from signon.exportrows import COLUMNS, confirmed_signature_rows
 
     people = [person(n) for n in range(23)]
     for signer in people:

@@ -12,18 +12,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from signon.exports import (
-    COLUMNS,
+from signon.csvsafe import (
     CSV_CHUNK_ROWS,
     FORMULA_TRIGGERS,
-    _json_list,
-    _timestamp,
-    _timestamps,
     csv_text,
     safe_cell,
     text_csv,
     text_csv_utf8,
 )
+from signon.exportrows import COLUMNS, _json_list, _timestamp, _timestamps
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
 

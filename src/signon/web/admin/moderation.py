@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
-from signon.exports import STATUS_FILTERS, ExportFilters
+from signon.exportrows import STATUS_FILTERS, ExportFilters
 from signon.i18n import gettext
 from signon.runtime import Runtime
 from signon.services.access import CampaignAccess
