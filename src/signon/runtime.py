@@ -12,7 +12,7 @@ from signon.composer import MailComposer
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.exports import ExportService
-from signon.mail import transport_for
+from signon.mailtransport import transport_for
 from signon.services.access import AccessService
 from signon.services.accounts import AccountService
 from signon.services.campaigns import CampaignService

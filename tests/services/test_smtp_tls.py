@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from signon.mail import OutgoingMail, Renderer, SmtpTransport
+from signon.mail import OutgoingMail, Renderer
+from signon.mailtransport import SmtpTransport
 from tests.support import free_port
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,7 @@ import smtplib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signon.mail import describe
+from signon.mailtransport import describe
 
 
 @given(st.emails())

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signon.mail import MAX_LINE, OutgoingMail, Renderer, SmtpConfig
+from signon.mail import MAX_LINE, OutgoingMail, Renderer
+from signon.mailtransport import SmtpConfig
 
 printable = st.characters(exclude_categories=("Cc", "Cs"))
 subjects = st.text(printable, max_size=300).map(lambda text: " ".join(text.split()))

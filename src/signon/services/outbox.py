@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import OutboxMessage, utcnow
-from signon.mail import Envelope, MailTransport, OutgoingMail, Renderer, describe
+from signon.mail import Envelope, OutgoingMail, Renderer
+from signon.mailtransport import MailTransport, describe
 from signon.services.records import OUTBOX_PAYLOAD
 
 log = logging.getLogger(__name__)
