@@ -264,7 +264,8 @@ async def _prepare(env: dict[str, str], rows: int, pending: int, work: Path) -> 
     with (work / "confirm.txt").open("w") as out:
         for nonce in nonces:
             out.write(f"/confirm/{confirm.issue(nonce)}\n")
-    cursor = ListCursors(SECRET).encode(deep[0], deep[1]) if deep else ""
+    cursors = ListCursors(SECRET)
+    cursor = cursors.encode(campaign.id, "individual", deep[0], deep[1]) if deep else ""
     return {"cursor": cursor, "depth": str(depth), "seed_rate": str(seed_rate)}
 
 

@@ -106,13 +106,19 @@ class EndorserService:
         }
         query = _FIRST_PAGE
         if cursor:
-            params["after_time"], params["after_id"] = self.cursors.decode(cursor)
+            params["after_time"], params["after_id"] = self.cursors.decode(
+                campaign_id, signer_type, cursor
+            )
             query = _NEXT_PAGE
         rows = await self.db.query(lambda connection: connection.execute(query, params).all())
         more = len(rows) > limit
         rows = rows[:limit]
         items = _endorsers(rows, name_display)
-        next_cursor = self.cursors.encode(rows[-1].confirmed_at, rows[-1].id) if more else None
+        next_cursor = (
+            self.cursors.encode(campaign_id, signer_type, rows[-1].confirmed_at, rows[-1].id)
+            if more
+            else None
+        )
         return EndorserPage(items=items, next_cursor=next_cursor)
 
     async def every(
