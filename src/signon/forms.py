@@ -80,7 +80,7 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return value
 
 
-def _text_problem(value: str, *, multiline: bool) -> str | None:
+def text_problem(value: str, *, multiline: bool) -> str | None:
     allowed = {"\n", "\t"} if multiline else set()
     if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
         return gettext("Please remove the control characters.")
@@ -130,7 +130,7 @@ class _Checker:
     def text(self, name: str, *, missing: str | None = None, multiline: bool = False) -> str | None:
         """The field's cleaned text; `missing` is the message when a required field is empty."""
         value = clean_text(self.values[name], multiline=multiline)
-        if problem := _text_problem(value, multiline=multiline):
+        if problem := text_problem(value, multiline=multiline):
             self.errors[name] = problem
         elif not value and missing:
             self.errors[name] = missing

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, literal_column, select
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import Campaign, ModerationEvent, Signature, utcnow
+from signon.forms import clean_text, text_problem
 from signon.i18n import gettext
 from signon.services.lookalikes import OrganizationNames
 from signon.services.namefix import is_a_correction
@@ -189,11 +190,13 @@ class ModerationService:
         self, campaign_id: int, signature_id: int, new_name: str, user_id: int
     ) -> None:
         """Fix the displayed name (a person's, or an organization's) as the signer gave it:
-        its spelling, case, accents, spacing or punctuation, or leave words out. Never another
-        name (services/namefix.py)."""
-        new_name = " ".join(new_name.split())
+        its spelling, case, accents, spacing, punctuation or word order. Never another name
+        (services/namefix.py)."""
+        new_name = clean_text(new_name)  # as the sign form cleans what signers type
         if not new_name or len(new_name) > 160:
             raise NameNotCorrected(gettext("A name needs 1 to 160 characters."))
+        if problem := text_problem(new_name, multiline=False):
+            raise NameNotCorrected(problem)
         async with self.db.write() as session:
             signature, name_display = await self._locked(session, campaign_id, signature_id)
             personal = PersonalData.open(self.keyring, signature.personal)
@@ -204,8 +207,9 @@ class ModerationService:
             if not is_a_correction(submitted, new_name):
                 raise NameNotCorrected(
                     gettext(
-                        "A correction may fix the spelling, capitals, accents or spacing of the "
-                        "name the signer gave, or leave words out; it cannot list another name."
+                        "A correction may fix the spelling, capitals, accents, spacing or word "
+                        "order of the name the signer gave; it cannot list another name, nor add "
+                        "or leave out words. Hide or reject a name that should not be shown."
                     )
                 )
             corrected_from = submitted if new_name != submitted else None
