@@ -20,9 +20,12 @@ def upgrade() -> None:
     # Nullable, no default: instant on PostgreSQL, an ALTER TABLE ADD COLUMN on SQLite.
     with op.batch_alter_table("signatures", schema=None) as batch_op:
         batch_op.add_column(sa.Column("link_sent_at", sa.DateTime(timezone=True), nullable=True))
-    # Until now updated_at timed the deletion of unconfirmed signatures; they keep that time.
-    # Only pending rows (the index of pending times finds them): the others need none.
-    op.execute("UPDATE signatures SET link_sent_at = updated_at WHERE status = 'pending'")
+    # Until now updated_at timed the deletion of unconfirmed signatures; they keep that time
+    # (the others need none). Committed apart from the ALTER TABLE, whose lock on PostgreSQL
+    # holds back every reader of the table until its transaction ends; the UPDATE takes row
+    # locks only. (Rows left NULL are timed by updated_at anyway: services/retention.py.)
+    with op.get_context().autocommit_block():
+        op.execute("UPDATE signatures SET link_sent_at = updated_at WHERE status = 'pending'")
 
 
 def downgrade() -> None:

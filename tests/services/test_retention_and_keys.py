@@ -303,3 +303,48 @@ def test_keys_cli(settings: Settings, tmp_path: Path) -> None:
     assert rotated.exit_code == 0 and "re-encrypted 0 values" in rotated.output
     purged = runner.invoke(main, ["purge"], env=env)
     assert purged.exit_code == 0 and "deleted 0 unconfirmed signatures" in purged.output
+
+
+def test_signatures_from_before_link_sent_at_are_timed_by_their_last_change(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    for email in ("old@example.org", "relinked@example.org"):
+        client.post("/c/free-them/sign", data=individual_form(email=email))
+    backdate(settings, 8)
+
+    async def as_before_0007(runtime) -> None:  # type: ignore[no-untyped-def]
+        # Made, or signed again, by code that did not set link_sent_at (a process running the
+        # version before 0007 while the new one starts): updated_at was the clock then.
+        then = utcnow() - timedelta(days=2)
+        async with runtime.db.write() as session:
+            kept = Signature.updated_at  # (else the ORM's onupdate sets it to now)
+            await session.execute(update(Signature).values(link_sent_at=None, updated_at=kept))
+            relinked = select(Signature.id).order_by(Signature.id.desc()).limit(1)
+            await session.execute(
+                update(Signature).where(Signature.id.in_(relinked)).values(updated_at=then)
+            )
+
+    run_with_runtime(settings, as_before_0007)
+    assert purge(settings, 0).pending_deleted == 1
+    [kept] = stored_signatures(settings)
+    assert kept.id == 2
+    assert purge(settings, 6).pending_deleted == 1
+
+
+def test_the_reminder_follows_the_last_link(
+    client: TestClient, settings: Settings, smtp_server: SmtpSink
+) -> None:
+    make_campaign(settings)
+    for email in ("waiting@example.org", "again@example.org"):
+        client.post("/c/free-them/sign", data=individual_form(email=email))
+    deliver_mail(settings)
+    backdate(settings, 2)
+    client.post("/c/free-them/sign", data=individual_form(email="again@example.org"))
+    deliver_mail(settings)
+
+    sent = run_with_runtime(settings, lambda runtime: runtime.reminders.send_due())
+    assert sent == 1, "not to the one just sent a new link"
+    deliver_mail(settings)
+    assert len(smtp_server.to("waiting@example.org")) == 2
+    assert len(smtp_server.to("again@example.org")) == 2

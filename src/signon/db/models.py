@@ -185,7 +185,7 @@ class Signature(Base):
     # When the signature was made or last sent a confirmation link (signing again, a new
     # link, the reminder): an unconfirmed one is deleted a retention period after it, so no
     # emailed link outlives its signature (services/retention.py). Nothing else moves it.
-    # None: seeded, or confirmed before migration 0007.
+    # None: seeded, or made before migration 0007 (then updated_at stands in for it).
     link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -256,6 +256,9 @@ class CampaignMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # owner | editor | viewer
     notify_organizations: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the organizer's pages spoke when they asked to be told: the notices speak
+    # it too (None: asked before migration 0008, told in English).
+    notify_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

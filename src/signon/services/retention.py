@@ -20,6 +20,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from signon.db import Database
 from signon.db.models import Campaign, Signature, utcnow
 
+# When an unconfirmed signature was last sent a link. NULL for one made before migration 0007,
+# or by a process still running the code before it: its updated_at was that clock then.
+LAST_LINK = func.coalesce(Signature.link_sent_at, Signature.updated_at)
+
 
 @dataclass(frozen=True, slots=True)
 class PurgeReport:
@@ -42,8 +46,7 @@ class Retention:
                     Signature.status == "pending",
                     # Made no later than the last link: the index of pending times narrows the scan.
                     Signature.created_at < now - self.pending,
-                    func.coalesce(Signature.link_sent_at, Signature.created_at)
-                    < now - self.pending,
+                    now - self.pending > LAST_LINK,
                 )
             )
             pending_deleted = deleted.rowcount or 0

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from signon.composer import MailComposer
 from signon.crypto import Keyring
@@ -19,6 +19,7 @@ from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
 from signon.services.outbox import enqueue
 from signon.services.records import COUNTED_MODERATION, PersonalData
+from signon.services.retention import LAST_LINK
 from signon.services.signatures import SignatureService
 
 BATCH = 500
@@ -192,9 +193,12 @@ class Reminders:
                     .where(
                         Signature.status == "pending",
                         Signature.reminded_at.is_(None),
+                        # A day after the last link (signing again sends one), and only
+                        # while the signature is kept. Made no later than its last link: the
+                        # index of pending times narrows the scan.
                         Signature.created_at < now - self.after,
-                        func.coalesce(Signature.link_sent_at, Signature.created_at)
-                        >= now - self.kept,
+                        now - self.after > LAST_LINK,
+                        now - self.kept <= LAST_LINK,
                         Signature.personal.is_not(None),
                         # Automated-looking signatures were never mailed: no reminder either.
                         Signature.emails_sent > 0,
