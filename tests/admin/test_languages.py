@@ -12,7 +12,7 @@ from markupsafe import escape
 from signon import i18n
 from signon.settings import Settings
 from tests.admin.conftest import Account, log_in, post
-from tests.support import SmtpSink, confirm_path, deliver_mail, organization_form
+from tests.support import SmtpSink, body_of, confirm_path, deliver_mail, organization_form
 
 
 def said(language: str, text: str, **variables: object) -> str:
@@ -180,11 +180,11 @@ def test_nothing_carries_over_between_requests(
     assert html_lang(app_client.get("/c/alpha").text)[0] == "en"
 
 
-def test_owners_are_told_in_english_whatever_the_signer_speaks(
+def test_owners_are_told_in_the_language_they_asked_in_whatever_the_signer_speaks(
     app_client: TestClient, settings: Settings, team: dict[str, Account], smtp_server: SmtpSink
 ) -> None:
     log_in(app_client, team["owner"].email)
-    choose(app_client, "fr")
+    choose(app_client, "de")
     post(app_client, "/admin/campaigns/alpha/notifications", {"notify": "on"})
     signer = {"accept-language": "fr"}
     form = organization_form(slug="alpha", organization="Amis du fleuve", email="jo@fleuve.example")
@@ -198,4 +198,5 @@ def test_owners_are_told_in_english_whatever_the_signer_speaks(
     subject = str(told["Subject"])
     title = subject.rpartition(": ")[2]
     waiting = "An organization is waiting for your approval: %(title)s"
-    assert subject == said("en", waiting, title=title) != said("fr", waiting, title=title)
+    assert subject == said("de", waiting, title=title) != said("en", waiting, title=title)
+    assert "Amis du fleuve" in body_of(told)

@@ -168,11 +168,13 @@ class AccessService:
             for m in found
         ]
 
-    async def set_notify(self, campaign_id: int, user_id: int, notify: bool) -> None:
+    async def set_notify(self, campaign_id: int, user_id: int, notify: bool, language: str) -> None:
+        """Whether this organizer is told of organizations waiting for approval, in `language`
+        (that of the pages they asked on)."""
         async with self.db.write() as session:
             await session.execute(
                 update(CampaignMember)
                 .where(CampaignMember.campaign_id == campaign_id)
                 .where(CampaignMember.user_id == user_id)
-                .values(notify_organizations=notify)
+                .values(notify_organizations=notify, notify_language=language)
             )

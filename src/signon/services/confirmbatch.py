@@ -126,8 +126,8 @@ class ConfirmBatch:
 
     def _tell_owners(self, connection: Connection, row: Any, organization: str, now: Any) -> None:
         """Owners who asked are told when an organization waits for approval."""
-        addresses = connection.scalars(
-            select(User.email)
+        owners = connection.execute(
+            select(User.email, CampaignMember.notify_language)
             .join(CampaignMember, CampaignMember.user_id == User.id)
             .where(
                 CampaignMember.campaign_id == row.campaign_id,
@@ -137,13 +137,12 @@ class ConfirmBatch:
             )
         )
         messages = []
-        for sealed in addresses:
-            # In English, not in the language of whoever confirmed: no organizer's own choice
-            # of language is stored (it lives in their browser's cookie).
+        for sealed, language in owners:
+            # In the language of the pages the owner asked on, not that of whoever confirmed.
             mail = self.composer.compose(
                 "organization_waiting",
                 self.keyring.decrypt(sealed, crypto_context(User, "email")).decode(),
-                i18n.DEFAULT,
+                language or i18n.DEFAULT,
                 campaign_title=row.title,
                 organization=organization,
                 queue_url=f"{self.composer.base_url}/admin/campaigns/{row.slug}/moderation",

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from signon import i18n
 from signon.i18n import LANGUAGES, gettext, native_name
 from signon.qrcodes import campaign_link
 from signon.runtime import Runtime
@@ -231,5 +232,7 @@ class CampaignAdminController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Redirect:
         access = await runtime.access.campaign(organizer, slug, "members")
-        await runtime.access.set_notify(access.campaign.id, organizer.user_id, bool(data.notify))
+        await runtime.access.set_notify(
+            access.campaign.id, organizer.user_id, bool(data.notify), i18n.current()
+        )
         return _to_campaign(request, slug)
