@@ -94,6 +94,9 @@ def test_export_streams_filters_neutralises_and_is_audited(
     assert count("status=held") == 0
     assert app_client.get("/admin/campaigns/alpha/export.csv?type=robots").status_code == 400
     assert app_client.get("/admin/campaigns/alpha/export.csv?from=yesterday").status_code == 400
+    backwards = app_client.get(f"/admin/campaigns/alpha/export.csv?from={today}&to=2000-01-01")
+    assert backwards.status_code == 400
+    assert "The start date is after the end date." in backwards.text
 
     overview = app_client.get("/admin/campaigns/alpha").text
     assert "Export log" in overview and f"<td>{ROWS:,}</td>" in overview

@@ -193,9 +193,9 @@ class Reminders:
                     .where(
                         Signature.status == "pending",
                         Signature.reminded_at.is_(None),
-                        # A day after the last link (signing again sends one), and only
-                        # while the signature is kept. Made no later than its last link: the
-                        # index of pending times narrows the scan.
+                        # `after` the last link (signing again sends one), and only while
+                        # the signature is kept. Made no later than its last link: the index
+                        # of pending times narrows the scan.
                         Signature.created_at < now - self.after,
                         now - self.after > LAST_LINK,
                         now - self.kept <= LAST_LINK,

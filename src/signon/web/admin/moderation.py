@@ -141,11 +141,14 @@ class ModerationController(Controller):
         updates: Annotated[str, QueryParameter(name="updates")] = "",
     ) -> Stream:
         access = await runtime.access.campaign(organizer, slug, "export")
+        since = _date(date_from, gettext("The start date must look like 2026-12-31."))
         until = _date(date_to, gettext("The end date must look like 2026-12-31."))
+        if since and until and since > until:  # else an empty file, and no word why
+            raise BadRequest(gettext("The start date is after the end date."))
         filters = ExportFilters(
             signer_type=signer_type or None,
             status=status,
-            confirmed_from=_date(date_from, gettext("The start date must look like 2026-12-31.")),
+            confirmed_from=since,
             confirmed_until=until + timedelta(days=1) if until else None,  # the whole last day
             updates_only=bool(updates),
         )
