@@ -140,6 +140,10 @@ def test_updates_reach_opted_in_signers_only_with_a_working_unsubscribe(
     app_client.post(gone[0] + "/withdraw")
 
     log_in(app_client, team["owner"].email)
+    empty = post(app_client, "/admin/campaigns/alpha/updates", {"subject": "Hi", "body_md": " "})
+    assert empty.status_code == 422 and 'value="Hi"' in empty.text
+    assert 'href="#body_md-error"' in empty.text and 'id="body_md-error"' in empty.text
+    assert 'aria-describedby="body_md-error" aria-invalid="true"' in empty.text
     form = {"subject": "We delivered the letter", "body_md": "Thank you **all**."}
     preview = post(app_client, "/admin/campaigns/alpha/updates", {**form, "action": "preview"})
     assert "<strong>all</strong>" in preview.text
