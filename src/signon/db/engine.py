@@ -212,6 +212,15 @@ class Database:
             with self._batch_engine.begin() as connection:
                 return work(connection)
 
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """PostgreSQL: a pooled connection as asyncpg's own, outside any transaction, for a
+        hot path's statements sent as they are (each one commits on its own)."""
+        assert not self.is_sqlite
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            yield raw.driver_connection
+
     async def query(self, work: Callable[[Connection], T]) -> T:
         """Run `work` (synchronous Core reads, a few small indexed ones) as one read transaction.
         On SQLite it runs on the event loop's thread: a WAL reader never waits for a writer, and

@@ -67,7 +67,15 @@ _FIND = (
     .where(Signature.token_nonce.in_(bindparam("nonces", expanding=True)))
     .with_for_update(of=Signature)
 )
-_COUNTER = {"individual": Campaign.individuals_count, "organization": Campaign.organizations_count}
+_COUNTER = {
+    signer_type: update(Campaign)
+    .where(Campaign.id == bindparam("b_id"))
+    .values({column: column + bindparam("step")})
+    for signer_type, column in (
+        ("individual", Campaign.individuals_count),
+        ("organization", Campaign.organizations_count),
+    )
+}
 
 
 class ConfirmBatch:
@@ -116,10 +124,7 @@ class ConfirmBatch:
         if confirmed:
             connection.execute(_CONFIRM, confirmed)
         for (campaign_id, signer_type), step in counters.items():
-            column = _COUNTER[signer_type]
-            connection.execute(
-                update(Campaign).where(Campaign.id == campaign_id).values({column: column + step})
-            )
+            connection.execute(_COUNTER[signer_type], {"b_id": campaign_id, "step": step})
         for row, organization in waiting:
             self._tell_owners(connection, row, organization, now)
         return views

@@ -61,11 +61,20 @@ class SignatureService:
         """Store a pending signature and queue its confirmation mail (group-committed: this
         returns once the batch holding it is durable). `source`: where it was signed, None for
         the campaign page (see signon.embeds)."""
-        screening = screening or Screening()
+        return await self._signing.submit(self.request(campaign, data, screening, source))
+
+    def request(
+        self,
+        campaign: CampaignView,
+        data: SignatureInput,
+        screening: Screening | None = None,
+        source: str | None = None,
+    ) -> SignRequest:
+        """A form's submission as a sign batch takes it: its address hashed, its details sealed."""
         email_key, *earlier_email_keys = self.keyring.email_lookup_keys(data.email)
         personal = PersonalData.of(data)
         details = submitted_details(data.signer_type, data.display, data.wants_updates, personal)
-        request = SignRequest(
+        return SignRequest(
             campaign=campaign,
             email=data.email,
             email_key=email_key,
@@ -73,13 +82,12 @@ class SignatureService:
             signer_type=data.signer_type,
             display=data.display,
             wants_updates=data.wants_updates,
-            screening=screening,
+            screening=screening or Screening(),
             language=i18n.current(),
             source=source,
             earlier_email_keys=tuple(earlier_email_keys),
             edition=self.tokens.edition(details),
         )
-        return await self._signing.submit(request)
 
     def manage_url(self, nonce: str, language: str | None = None) -> str:
         return self.mail.manage_url(nonce, language)

@@ -1,9 +1,15 @@
-"""Signing, as a batch: the sign requests that arrived together, written in one transaction.
+"""Signing, as a batch: the sign requests that arrived together, written together.
 
 The rules are those of one signature per address per campaign (see services/signatures.py); here
-they are applied set-wise, with a fixed number of statements per batch whatever its size: one
-read of the campaigns, one of the addresses already on record, one insert of new signatures,
-one update of the existing ones, one insert of the queued mail.
+they are applied set-wise, with a fixed number of statements per batch whatever its size.
+
+First signatures, nearly all of a crowd's, go the short way (services/newsigners.py): each
+batch's are inserted with their mail at once, straight through the driver. The requests that
+did not go in that way (an address on record, a campaign closed meanwhile, the same address
+twice in one batch) then take the full rules: one read of the campaigns, one of the addresses
+already on record, one insert of new signatures, one update of the existing ones, one insert of
+the queued mail. On SQLite both are one transaction; on PostgreSQL the short way is a statement
+of its own, committed before the rest are written.
 """
 
 from __future__ import annotations
@@ -23,6 +29,13 @@ from signon.db.models import Campaign, OutboxMessage, Signature, utcnow
 from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
 from signon.services.groupcommit import RETRY, Retry
+from signon.services.newsigners import (
+    FirstSignatures,
+    insert_postgres,
+    insert_sqlite,
+    new_row,
+    new_signature,
+)
 from signon.services.outbox import outbox_row
 from signon.services.outcomes import CampaignClosed, SignOutcome
 from signon.services.signermail import SignerMail
@@ -105,7 +118,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.new: list[dict[str, Any]] = []
-        self.new_mail: dict[tuple[int, str], tuple[str, OutgoingMail]] = {}
+        self.new_mail: dict[tuple[int, str], OutgoingMail] = {}
         self.resubmitted: list[dict[str, Any]] = []
         self.mail_counts: list[dict[str, Any]] = []
         self.outbox: list[tuple[int | None, str, OutgoingMail]] = []
@@ -121,12 +134,70 @@ class SignBatch:
     async def __call__(
         self, requests: Sequence[SignRequest]
     ) -> list[SignOutcome | Retry | BaseException]:
-        return await self.db.batch(lambda connection: self._write(connection, requests))
+        now = utcnow()
+        first = self._first_signatures(requests, now)
+        if self.db.is_sqlite:
+            return await self.db.batch(
+                lambda connection: self._write_all(connection, requests, first, now)
+            )
+        inserted = {}
+        if first.rows:
+            async with self.db.driver_connection() as driver:
+                inserted = await insert_postgres(driver, first.rows, first.payloads, now)
+        outcomes, rest = first.outcomes(requests, inserted)
+        if rest:
+            try:
+                later: Sequence[Any] = await self.db.batch(
+                    lambda connection: self._write(connection, [requests[n] for n in rest], now)
+                )
+            except Exception:
+                if not inserted:
+                    raise  # nothing is written: the batch is tried again request by request
+                # The first signatures are committed and answered; the rest try again.
+                later = [RETRY] * len(rest)
+            _fill(outcomes, rest, later)
+        return outcomes  # type: ignore[return-value]
+
+    def _write_all(
+        self,
+        connection: Connection,
+        requests: Sequence[SignRequest],
+        first: FirstSignatures,
+        now: datetime,
+    ) -> list[SignOutcome | Retry | BaseException]:
+        """SQLite: the first signatures and then the rest, in the batch's one transaction."""
+        inserted = {}
+        if first.rows:
+            driver = connection.connection.driver_connection
+            inserted = insert_sqlite(driver, first.rows, first.payloads, now)  # type: ignore[arg-type]
+        outcomes, rest = first.outcomes(requests, inserted)
+        if rest:
+            _fill(outcomes, rest, self._write(connection, [requests[n] for n in rest], now))
+        return outcomes  # type: ignore[return-value]
+
+    def _first_signatures(self, requests: Sequence[SignRequest], now: datetime) -> FirstSignatures:
+        """The requests that may be a first signature, with their rows and mail ready: each
+        pair once, from a campaign taking signatures, under no earlier index key."""
+        first = FirstSignatures()
+        for n, request in enumerate(requests):
+            pair = (request.campaign.id, request.email_key)
+            if (
+                pair in first.pairs
+                or request.earlier_email_keys
+                or not request.campaign.accepts_signatures(now)
+            ):
+                continue
+            nonce = new_nonce()
+            sealed = None
+            if request.screening.send_mail:
+                sealed = self._sealed(self._confirmation(request, nonce), now)
+            first.add(n, pair, new_row(new_signature(request, nonce, now)), sealed)
+        return first
 
     def _write(
-        self, connection: Connection, requests: Sequence[SignRequest]
+        self, connection: Connection, requests: Sequence[SignRequest], now: datetime
     ) -> list[SignOutcome | Retry | BaseException]:
-        now = utcnow()
+        """The full rules: the signatures on record for these addresses are read first."""
         outcomes: list[SignOutcome | Retry | BaseException | None] = [None] * len(requests)
         campaign_ids = sorted({r.campaign.id for r in requests})
         open_ids = set(connection.scalars(_OPEN, {"ids": campaign_ids}))
@@ -152,8 +223,7 @@ class SignBatch:
                     # batch finds that row and takes the "already on record" path.
                     outcomes[n] = RETRY
                 elif pair in batch.new_mail:
-                    kind, mail = batch.new_mail[pair]
-                    batch.outbox.append((inserted[pair], kind, mail))
+                    batch.outbox.append((inserted[pair], "confirm", batch.new_mail[pair]))
         if batch.resubmitted:
             connection.execute(_RESUBMIT, batch.resubmitted)
         if batch.mail_counts:
@@ -166,40 +236,30 @@ class SignBatch:
             connection.execute(insert(OutboxMessage), rows)
         return outcomes  # type: ignore[return-value]
 
+    def _confirmation(self, request: SignRequest, nonce: str) -> OutgoingMail:
+        return self.mail.confirmation(
+            request.campaign.texts(request.language).title,  # named in the signer's language
+            request.email,
+            nonce,
+            language=request.language,
+            edition=request.edition,
+        )
+
+    def _sealed(self, mail: OutgoingMail, now: datetime) -> str:
+        payload: str = outbox_row(self.keyring, mail, kind="confirm", signature_id=None, now=now)[
+            "payload"
+        ]
+        return payload
+
     def _judge(self, request: SignRequest, row: Any, batch: _Batch, now: datetime) -> SignOutcome:
         campaign, screening = request.campaign, request.screening
         review = screening.flagged or campaign.needs_review(request.signer_type)
-        title = campaign.texts(request.language).title  # the mail names it in their language
         if row is None:
             nonce = new_nonce()
-            batch.new.append(
-                {
-                    "campaign_id": campaign.id,
-                    "signer_type": request.signer_type,
-                    "status": "pending",
-                    "moderation": "held" if review else "none",
-                    "flag_reason": "; ".join(screening.reasons) or None,
-                    "email_key": request.email_key,
-                    "personal": request.personal,
-                    "display": request.display,
-                    "wants_updates": request.wants_updates,
-                    "listed": False,
-                    "token_nonce": nonce,
-                    "link_edition": request.edition,
-                    "language": request.language,
-                    "source": request.source,
-                    "emails_sent": 1 if screening.send_mail else 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "link_sent_at": now,
-                }
-            )
+            batch.new.append(new_signature(request, nonce, now))
             if not screening.send_mail:
                 return SignOutcome.MAIL_WITHHELD
-            mail = self.mail.confirmation(
-                title, request.email, nonce, language=request.language, edition=request.edition
-            )
-            batch.new_mail[(campaign.id, request.email_key)] = ("confirm", mail)
+            batch.new_mail[(campaign.id, request.email_key)] = self._confirmation(request, nonce)
             return SignOutcome.CREATED
         if not screening.send_mail:
             return SignOutcome.MAIL_WITHHELD
@@ -207,7 +267,11 @@ class SignBatch:
             return SignOutcome.EMAIL_CAP_REACHED
         if row.status == "confirmed":
             mail = self.mail.already_signed(
-                title, campaign.slug, request.email, row.token_nonce, request.language
+                campaign.texts(request.language).title,
+                campaign.slug,
+                request.email,
+                row.token_nonce,
+                request.language,
             )
             batch.mail_counts.append({"b_id": row.id, "emails_sent": row.emails_sent + 1})
             batch.outbox.append((row.id, "already_signed", mail))
@@ -235,15 +299,13 @@ class SignBatch:
             }
         )
         # The link names the new details: links sent for the details before confirm nothing.
-        mail = self.mail.confirmation(
-            title,
-            request.email,
-            row.token_nonce,
-            language=request.language,
-            edition=request.edition,
-        )
-        batch.outbox.append((row.id, "confirm", mail))
+        batch.outbox.append((row.id, "confirm", self._confirmation(request, row.token_nonce)))
         return SignOutcome.RESENT
+
+
+def _fill(outcomes: list[Any], indexes: list[int], found: Sequence[Any]) -> None:
+    for n, outcome in zip(indexes, found, strict=True):
+        outcomes[n] = outcome
 
 
 def _on_record(
