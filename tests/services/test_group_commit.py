@@ -164,3 +164,32 @@ async def test_each_process_keeps_the_postgresql_pool_its_settings_ask_for(
         assert runtime.db.engine.pool.size() == 3  # type: ignore[attr-defined]
     finally:
         await runtime.close()
+
+
+async def test_a_batch_with_an_organization_to_announce_confirms_every_link_once(
+    runtime: Runtime,
+) -> None:
+    # On PostgreSQL such a batch is rolled back from the short way and goes the full way, where
+    # the owners are told in the same transaction: everything else in it must count once.
+    campaign = await runtime.campaigns.create(CampaignSpec("c", "C", "Statement"))
+    owner = await runtime.accounts.create_user("owner@example.org", "a long passphrase here")
+    await runtime.access.add_member(campaign.id, owner, "owner")
+    await runtime.access.set_notify(campaign.id, owner, True, "en")
+    organization = SignatureInput(
+        "organization", "Rep", "org@example.org", "public", False, organization="Tenants"
+    )
+    await runtime.signatures.sign(campaign, organization)
+    for n in range(4):
+        await runtime.signatures.sign(campaign, person(n))
+    tokens = [
+        runtime.signatures.tokens.issue(await nonce_of(runtime, email))
+        for email in ["org@example.org", *(f"p{n}@example.org" for n in range(4))]
+    ]
+    views = await asyncio.gather(*(runtime.signatures.confirm(t) for t in tokens + tokens[1:2]))
+    states = [view.state for view in views]
+    assert states.count(ConfirmState.CONFIRMED) == 5
+    assert states.count(ConfirmState.ALREADY_CONFIRMED) == 1
+    assert views[0].held and not views[0].counted
+    [check] = await recount(runtime.db, "c")
+    assert not check.changed and (check.individuals, check.organizations) == (4, 0)
+    assert (await outbox_kinds(runtime)).count("organization_waiting") == 1
