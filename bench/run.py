@@ -542,10 +542,13 @@ def verdicts(label: str, results: list[Result]) -> str:
         ("mail worker >= signing rate", r["mail worker (messages/s)"].rps >= r["sign"].rps),
         ("export >= 100,000 rows/s, <= 50 MB over idle",
          export.rps >= 100_000 and export.rss_over_idle_mb <= 50),
-        ("seed >= 100,000 rows/s", r["seed (rows/s)"].rps >= 100_000),
     ]  # fmt: skip
+    seed = r["seed (rows/s)"].rps >= 100_000
     lines = [f"#### Targets ({label})", "", "| target | met |", "|---|---|"]
     lines += [f"| {name} | {'yes' if met else 'NO'} |" for name, met in checks]
+    # Issue 5 sets the seed's speed for SQLite, the embedded default; PostgreSQL's is shown.
+    met = ("yes" if seed else "NO") if label == "SQLite" else "not a target (SQLite's)"
+    lines.append(f"| seed >= 100,000 rows/s | {met} |")
     return "\n".join(lines)
 
 
