@@ -147,6 +147,10 @@ async def test_writers_of_one_sqlite_file_take_turns(settings: Settings) -> None
         assert count == 100
         mode = await first.query(lambda c: c.execute(text("PRAGMA synchronous")).scalar())
         assert mode == 2, "FULL: a batch is on disk before anyone is told it is saved"
+        # A batch's statement journal stays in memory: it is not spilled to a file in /var/tmp
+        # (created and deleted for most sign batches, and holding pages of signatures).
+        temp = await first.batch(lambda c: c.execute(text("PRAGMA temp_store")).scalar())
+        assert temp == 2
         lock = settings.database_url.removeprefix("sqlite+aiosqlite:///") + "-writer.lock"
         assert os.stat(lock).st_mode & 0o777 == 0o600
     finally:

@@ -50,7 +50,7 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *pragmas: str) -> None:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Take transaction control away from the driver so BEGIN is ours to emit.
@@ -61,6 +61,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             f"busy_timeout={busy_timeout_ms}",
             "foreign_keys=ON",
             "synchronous=FULL",
+            *pragmas,
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
@@ -127,7 +128,10 @@ def _sqlite_batch_engine(url: str) -> Engine:
         connect_args={"timeout": SQLITE_BATCH_BUSY_TIMEOUT_MS / 1000},
         pool_size=1,
     )
-    _configure_sqlite(engine, SQLITE_BATCH_BUSY_TIMEOUT_MS)
+    # A batch's multi-row statements keep a statement journal (to undo just that statement),
+    # which past 64 KiB SQLite spills to a new file in /var/tmp: created, written and deleted
+    # for most sign batches. The batches are small, so it stays in memory.
+    _configure_sqlite(engine, SQLITE_BATCH_BUSY_TIMEOUT_MS, "temp_store=MEMORY")
     return engine
 
 
