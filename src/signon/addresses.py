@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 MAX_EMAIL_LENGTH = 254
+# The common shape, which email-validator would accept and store with its domain in lower case:
+# an ASCII dot-atom of at most 64 characters, and host names of letters, digits and inner
+# hyphens under a top-level domain of letters. Checked by a regular expression it takes ~1 µs
+# instead of ~29 (tests/unit/test_addresses.py holds the two to the same answers).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_COMMON = re.compile(
+    rf"(?P<local>(?=.{{1,64}}@){_ATEXT}(?:\.{_ATEXT})*)"
+    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
 
 class InvalidEmail(ValueError):
@@ -22,6 +33,14 @@ def normalise_email(raw: str) -> str:
     """
     if len(raw) > MAX_EMAIL_LENGTH:
         raise InvalidEmail(f"An email address has at most {MAX_EMAIL_LENGTH} characters.")
+    common = _COMMON.fullmatch(raw)
+    if common is not None:
+        domain = common["domain"].lower()
+        labels = domain.split(".")
+        # Labels with "--" in third place (punycode and the like) and special-use domains
+        # (.test, .localhost, ...) are email-validator's to judge.
+        if _SPECIAL_USE.isdisjoint(labels) and not any(label[2:4] == "--" for label in labels):
+            return f"{common['local']}@{domain}"
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as error:

@@ -153,3 +153,56 @@ def test_the_key_never_contains_the_address(address: str, secret: str) -> None:
 def test_the_batch_digests_are_the_one_address_digests(key: bytes, emails: list[str]) -> None:
     # Keys longer than SHA-256's 64-byte block are hashed first (RFC 2104): both sides covered.
     assert keyed_email_digests(key, emails) == [keyed_email_digest(key, e) for e in emails]
+
+
+def _by_email_validator(raw: str) -> str | None:
+    """What email-validator alone makes of an address (None: refused)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if len(raw) > MAX_EMAIL_LENGTH:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def _ours(raw: str) -> str | None:
+    try:
+        return normalise_email(raw)
+    except InvalidEmail:
+        return None
+
+
+_LOCAL_CHARS = "aZ09.!#$%&'*+/=?^_`{|}~-"
+_LABEL_CHARS = "aZ09-"
+_label = st.one_of(
+    st.text(_LABEL_CHARS, min_size=0, max_size=5),
+    st.sampled_from(["xn--bcher-kva", "ab--cd", "a" * 63, "b" * 64, "EXAMPLE", "0"]),
+)
+_tld = st.one_of(
+    st.text("aZ09-", min_size=1, max_size=4),
+    st.sampled_from(["org", "ORG", "test", "localhost", "local", "onion", "arpa", "invalid"]),
+    st.sampled_from(["c" * 63, "d" * 64, "xn--p1ai", "museum"]),
+)
+_address = st.builds(
+    lambda local, labels, tld, at: f"{local}{at}{'.'.join([*labels, tld])}",
+    st.one_of(st.text(_LOCAL_CHARS, min_size=0, max_size=12), st.just("x" * 64)),
+    st.lists(_label, min_size=0, max_size=4),
+    _tld,
+    st.sampled_from(["@", "@", "@", "@@", " @"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_address)
+def test_the_common_shape_is_judged_as_email_validator_judges_it(raw: str) -> None:
+    # normalise_email answers plain ASCII addresses without email-validator: the answers are
+    # the same, accepted or refused, stored spelling included.
+    assert _ours(raw) == _by_email_validator(raw)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_is_judged_as_email_validator_judges_it(raw: str) -> None:
+    assert _ours(raw) == _by_email_validator(raw)
