@@ -6,16 +6,17 @@ end in one signature."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, text
 
+from signon.db import Database
 from signon.db.models import OutboxMessage, Signature
 from signon.forms import SignatureInput
 from signon.runtime import Runtime
 from signon.services.campaigns import CampaignSpec, CampaignView
-from signon.services.groupcommit import RETRY
 from signon.services.outcomes import ConfirmState, SignOutcome
 from signon.services.signbatch import SignBatch
 from signon.settings import Settings
@@ -151,35 +152,81 @@ async def test_two_processes_signing_the_same_addresses_leave_one_signature_each
     assert queued == 48
 
 
-class _FailingOnce:
-    """The database, except that the first full-rules transaction fails."""
+class _Failing:
+    """The database, except that its first `times` full-rules transactions fail."""
 
-    def __init__(self, db: object) -> None:
-        self._db, self.failed = db, False
+    def __init__(self, db: object, times: int) -> None:
+        self._db, self.left = db, times
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._db, name)
 
     async def batch(self, work):  # type: ignore[no-untyped-def]
-        if not self.failed:
-            self.failed = True
+        if self.left:
+            self.left -= 1
             raise RuntimeError("the full rules' transaction failed")
         return await self._db.batch(work)  # type: ignore[attr-defined]
 
 
-async def test_when_the_rest_fail_the_first_signatures_stand_and_the_rest_try_again(
+async def test_when_the_rest_fail_the_first_signatures_stand_and_each_other_fails_alone(
     runtime: Runtime, campaign: CampaignView
 ) -> None:
     if runtime.db.is_sqlite:
         pytest.skip("on SQLite both ways are one transaction, rolled back together")
     service = runtime.signatures
-    await service.sign(campaign, PEOPLE[0])
-    db = _FailingOnce(runtime.db)
+    for person in PEOPLE[:2]:
+        await service.sign(campaign, person)
+    # The batch of those on record fails, then the first of them tried alone.
+    db = _Failing(runtime.db, times=2)
     batch = SignBatch(db, runtime.keyring, service.mail, service.max_emails)  # type: ignore[arg-type]
-    requests = [service.request(campaign, PEOPLE[1]), service.request(campaign, PEOPLE[0])]
-    assert await batch(requests) == [SignOutcome.CREATED, RETRY]
-    assert db.failed
-    assert await batch(requests[1:]) == [SignOutcome.RESENT]
+    requests = [service.request(campaign, person) for person in (PEOPLE[2], *PEOPLE[:2])]
+    created, failed, resent = await batch(requests)
+    assert (created, resent) == (SignOutcome.CREATED, SignOutcome.RESENT)
+    assert isinstance(failed, RuntimeError)
     async with runtime.db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Signature)) == 2
-        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+        assert await session.scalar(select(func.count()).select_from(Signature)) == 3
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
+
+
+async def test_a_connection_the_server_dropped_is_not_used_again(
+    runtime: Runtime, campaign: CampaignView, settings: Settings
+) -> None:
+    if runtime.db.is_sqlite:
+        pytest.skip("PostgreSQL's pooled connections")
+    service = runtime.signatures
+    await service.sign(campaign, PEOPLE[0])
+    await service.confirm(
+        service.tokens.issue(await _nonce(runtime, PEOPLE[0].email))
+    )  # both ways have used the pool
+    other = Database(settings.database_url)  # drops the app's connections, as a restart would
+    try:
+        async with other.write() as session:
+            await session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        await other.dispose()
+    for person in PEOPLE[1:]:  # a request may meet a dropped connection and fail; then no more
+        with contextlib.suppress(Exception):
+            await service.sign(campaign, person)
+    assert await service.sign(campaign, replace(PEOPLE[0], email="late@example.org")) is (
+        SignOutcome.CREATED
+    )
+    token = service.tokens.issue(await _nonce(runtime, "late@example.org"))
+    with contextlib.suppress(Exception):
+        await service.confirm(token)
+    assert (await service.confirm(token)).state in (
+        ConfirmState.CONFIRMED,
+        ConfirmState.ALREADY_CONFIRMED,
+    )
+
+
+async def _nonce(runtime: Runtime, email: str) -> str:
+    key = runtime.keyring.email_key(email)
+    async with runtime.db.read() as session:
+        return str(
+            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
+        )

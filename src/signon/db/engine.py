@@ -223,7 +223,15 @@ class Database:
         assert not self.is_sqlite
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
-            yield raw.driver_connection
+            driver = raw.driver_connection
+            try:
+                yield driver
+            except BaseException:
+                # Its errors never reach SQLAlchemy's disconnect check: a connection the
+                # server dropped would go back to the pool and fail the next batch too.
+                if driver.is_closed():  # type: ignore[union-attr]
+                    await connection.invalidate()
+                raise
 
     async def query(self, work: Callable[[Connection], T]) -> T:
         """Run `work` (synchronous Core reads, a few small indexed ones) as one read transaction.

@@ -110,7 +110,7 @@ WITH confirmed AS (
     WHERE s.id = g.id AND s.status = 'pending'
 )
 UPDATE campaigns c SET individuals_count = c.individuals_count + g.individuals,
-    organizations_count = c.organizations_count + g.organizations
+    organizations_count = c.organizations_count + g.organizations, updated_at = $1
 FROM unnest($7::bigint[], $8::integer[], $9::integer[]) AS g(id, individuals, organizations)
 WHERE c.id = g.id
 """

@@ -124,6 +124,7 @@ WITH given AS (
     INSERT INTO signatures ({", ".join(COLUMNS + _FIXED)})
     SELECT {", ".join(f"g.{name}" for name in COLUMNS)}, 'pending', false, ${now}, ${now}, ${now}
     FROM given g JOIN campaigns c ON c.id = g.campaign_id AND c.status = 'open'
+    ORDER BY g.campaign_id, g.email_key  -- concurrent batches take the index's locks in order
     ON CONFLICT (campaign_id, email_key) DO NOTHING
     RETURNING {_INSERTED}
 ), mail AS (

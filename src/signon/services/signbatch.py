@@ -14,6 +14,7 @@ of its own, committed before the rest are written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,8 @@ from signon.services.outbox import outbox_row
 from signon.services.outcomes import CampaignClosed, SignOutcome
 from signon.services.signermail import SignerMail
 from signon.tokens import new_nonce
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +150,28 @@ class SignBatch:
         outcomes, rest = first.outcomes(requests, inserted)
         if rest:
             try:
-                later: Sequence[Any] = await self.db.batch(
+                later: list[Any] = await self.db.batch(
                     lambda connection: self._write(connection, [requests[n] for n in rest], now)
                 )
-            except Exception:
+            except Exception as error:
                 if not inserted:
                     raise  # nothing is written: the batch is tried again request by request
-                # The first signatures are committed and answered; the rest try again.
-                later = [RETRY] * len(rest)
+                # The first signatures are committed and answered. The rest are tried one by
+                # one, as a failed batch's are (services/groupcommit.py), so that a bad one
+                # fails alone.
+                log.warning("signing %d on record failed (%r); one by one", len(rest), error)
+                later = [await self._alone(requests[n], now) for n in rest]
             _fill(outcomes, rest, later)
         return outcomes  # type: ignore[return-value]
+
+    async def _alone(self, request: SignRequest, now: datetime) -> Any:
+        try:
+            [outcome] = await self.db.batch(
+                lambda connection: self._write(connection, [request], now)
+            )
+        except Exception as error:
+            return error
+        return outcome
 
     def _write_all(
         self,
