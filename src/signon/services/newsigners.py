@@ -11,7 +11,7 @@ their queued mail together:
 
 A row whose address is already on record for the campaign is skipped by the unique constraint
 (`ON CONFLICT DO NOTHING`), and so is one whose campaign is no longer open; the caller sends
-what was not inserted through the full rules of services/signbatch.py, which read the
+what was not inserted through the full rules of services/signrules.py, which read the
 signatures on record first.
 """
 
