@@ -329,3 +329,12 @@ async def signatures_of(runtime: Runtime, campaign_id: int) -> list[Signature]:
     async with runtime.db.read() as session:
         query = select(Signature).where(Signature.campaign_id == campaign_id)
         return list(await session.scalars(query.order_by(Signature.id)))
+
+
+async def nonce_of(runtime: Runtime, email: str) -> str:
+    """The link nonce of the signature made with this address."""
+    key = runtime.keyring.email_key(email)
+    async with runtime.db.read() as session:
+        return str(
+            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
+        )

@@ -20,7 +20,7 @@ from signon.services.campaigns import CampaignSpec, CampaignView
 from signon.services.outcomes import ConfirmState, SignOutcome
 from signon.services.signbatch import SignBatch
 from signon.settings import Settings
-from tests.support import SmtpSink, confirm_link
+from tests.support import SmtpSink, confirm_link, nonce_of
 
 pytestmark = pytest.mark.anyio
 
@@ -196,7 +196,7 @@ async def test_a_connection_the_server_dropped_is_not_used_again(
     service = runtime.signatures
     await service.sign(campaign, PEOPLE[0])
     await service.confirm(
-        service.tokens.issue(await _nonce(runtime, PEOPLE[0].email))
+        service.tokens.issue(await nonce_of(runtime, PEOPLE[0].email))
     )  # both ways have used the pool
     other = Database(settings.database_url)  # drops the app's connections, as a restart would
     try:
@@ -215,18 +215,10 @@ async def test_a_connection_the_server_dropped_is_not_used_again(
     assert await service.sign(campaign, replace(PEOPLE[0], email="late@example.org")) is (
         SignOutcome.CREATED
     )
-    token = service.tokens.issue(await _nonce(runtime, "late@example.org"))
+    token = service.tokens.issue(await nonce_of(runtime, "late@example.org"))
     with contextlib.suppress(Exception):
         await service.confirm(token)
     assert (await service.confirm(token)).state in (
         ConfirmState.CONFIRMED,
         ConfirmState.ALREADY_CONFIRMED,
     )
-
-
-async def _nonce(runtime: Runtime, email: str) -> str:
-    key = runtime.keyring.email_key(email)
-    async with runtime.db.read() as session:
-        return str(
-            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
-        )

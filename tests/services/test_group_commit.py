@@ -19,6 +19,7 @@ from signon.services.campaigns import CampaignSpec
 from signon.services.counts import recount
 from signon.services.outcomes import CampaignClosed, ConfirmState, SignOutcome
 from signon.settings import Settings
+from tests.support import nonce_of
 
 pytestmark = pytest.mark.anyio
 
@@ -27,14 +28,6 @@ def person(number: int) -> SignatureInput:
     return SignatureInput(
         "individual", f"Person {number}", f"p{number}@example.org", "public", False
     )
-
-
-async def nonce_of(runtime: Runtime, email: str) -> str:
-    key = runtime.keyring.email_key(email)
-    async with runtime.db.read() as session:
-        return str(
-            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
-        )
 
 
 async def outbox_kinds(runtime: Runtime) -> list[str]:

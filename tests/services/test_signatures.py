@@ -15,6 +15,7 @@ from signon.runtime import Runtime
 from signon.services.campaigns import CampaignView
 from signon.services.counts import recount
 from signon.services.outcomes import ConfirmState, SignOutcome
+from tests.support import nonce_of
 
 pytestmark = pytest.mark.anyio
 
@@ -24,14 +25,6 @@ def person(number: int, **changes: object) -> SignatureInput:
         "individual", f"Person {number}", f"p{number}@example.org", "public", False
     )
     return replace(base, **changes)  # type: ignore[arg-type]
-
-
-async def nonce_of(runtime: Runtime, email: str) -> str:
-    async with runtime.db.read() as session:
-        key = runtime.keyring.email_key(email)
-        return str(
-            await session.scalar(select(Signature.token_nonce).where(Signature.email_key == key))
-        )
 
 
 async def test_the_database_refuses_a_second_signature_for_the_same_address(

@@ -42,6 +42,17 @@ def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** max(0, attempts - 1)))
 
 
+def sealed_payload(keyring: Keyring, mail: OutgoingMail) -> str:
+    """A message's recipient, subject, body and headers, sealed together."""
+    payload = {
+        "to": mail.to_address,
+        "subject": mail.subject,
+        "body": mail.body_text,
+        "headers": [list(header) for header in mail.headers],
+    }
+    return keyring.encrypt_json(payload, OUTBOX_PAYLOAD)
+
+
 def outbox_row(
     keyring: Keyring,
     mail: OutgoingMail,
@@ -51,16 +62,10 @@ def outbox_row(
     now: datetime,
     not_before: datetime | None = None,
 ) -> dict[str, Any]:
-    """The values of one queued message: recipient, subject, body and headers sealed together."""
-    payload = {
-        "to": mail.to_address,
-        "subject": mail.subject,
-        "body": mail.body_text,
-        "headers": [list(header) for header in mail.headers],
-    }
+    """The values of one queued message."""
     return {
         "kind": kind,
-        "payload": keyring.encrypt_json(payload, OUTBOX_PAYLOAD),
+        "payload": sealed_payload(keyring, mail),
         "signature_id": signature_id,
         "attempts": 0,
         "created_at": now,

@@ -25,7 +25,6 @@ from signon.abuse.screening import Screening
 from signon.crypto import Keyring
 from signon.db import Database
 from signon.db.models import utcnow
-from signon.mail import OutgoingMail
 from signon.services.campaigns import CampaignView
 from signon.services.groupcommit import Retry
 from signon.services.newsigners import (
@@ -35,7 +34,7 @@ from signon.services.newsigners import (
     new_row,
     new_signature,
 )
-from signon.services.outbox import outbox_row
+from signon.services.outbox import sealed_payload
 from signon.services.outcomes import SignOutcome
 from signon.services.signermail import SignerMail
 from signon.services.signrules import FullRules, confirmation
@@ -142,15 +141,9 @@ class SignBatch:
             nonce = new_nonce()
             sealed = None
             if request.screening.send_mail:
-                sealed = self._sealed(confirmation(self.mail, request, nonce), now)
+                sealed = sealed_payload(self.keyring, confirmation(self.mail, request, nonce))
             first.add(n, pair, new_row(new_signature(request, nonce, now)), sealed)
         return first
-
-    def _sealed(self, mail: OutgoingMail, now: datetime) -> str:
-        payload: str = outbox_row(self.keyring, mail, kind="confirm", signature_id=None, now=now)[
-            "payload"
-        ]
-        return payload
 
 
 def _fill(outcomes: list[Any], indexes: list[int], found: Sequence[Any]) -> None:
